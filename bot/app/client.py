@@ -1,0 +1,112 @@
+"""The Discord client: loads the cogs, syncs commands and shuts down cleanly."""
+
+from __future__ import annotations
+
+import logging
+import pkgutil
+from collections.abc import Sequence
+
+import aiohttp
+import discord
+from discord.ext import commands
+
+import cogs
+from bot import __version__
+from bot.app.context import AppContext
+from bot.app.tree import NewsroomTree
+from bot.config import Settings
+from bot.database import Database
+
+log = logging.getLogger(__name__)
+
+HTTP_TIMEOUT = aiohttp.ClientTimeout(total=30, connect=10)
+USER_AGENT = f"NewsroomBot/{__version__} (+https://github.com/newsroom-bot/newsroom)"
+
+
+def required_intents() -> discord.Intents:
+    """Return the smallest set of gateway intents the cogs need."""
+    intents = discord.Intents.none()
+    intents.guilds = True  # channels, roles and threads for /setup and announcements
+    intents.guild_messages = True  # replies and mentions in article threads
+    intents.dm_messages = True  # consent prompts answered by DM
+    intents.message_content = True  # privileged: members' words bridged as comments
+    intents.polls = True  # votes in native Discord polls
+    return intents
+
+
+def discover_extensions() -> list[str]:
+    """List every extension module or package directly under `cogs/`."""
+    return sorted(
+        f"{cogs.__name__}.{module.name}"
+        for module in pkgutil.iter_modules(cogs.__path__)
+        if not module.name.startswith("_")
+    )
+
+
+class NewsroomBot(commands.AutoShardedBot):
+    """Newsroom's bot: one process runs one or more shards of it."""
+
+    context: AppContext
+
+    def __init__(
+        self,
+        settings: Settings,
+        database: Database,
+        *,
+        extensions: Sequence[str] | None = None,
+        shard_count: int | None = None,
+        shard_ids: list[int] | None = None,
+    ) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            help_command=None,
+            intents=required_intents(),
+            tree_cls=NewsroomTree,
+            allowed_mentions=discord.AllowedMentions.none(),
+            shard_count=shard_count,
+            shard_ids=shard_ids,
+            enable_debug_events=False,
+        )
+        self.settings = settings
+        self.database = database
+        self.extension_names = list(extensions) if extensions is not None else None
+        self.failed_extensions: dict[str, BaseException] = {}
+        self._http: aiohttp.ClientSession | None = None
+
+    async def setup_hook(self) -> None:
+        """Open the shared HTTP session, load every cog and sync application commands."""
+        await self.database.ping()
+        self._http = aiohttp.ClientSession(timeout=HTTP_TIMEOUT, headers={"User-Agent": USER_AGENT})
+        self.context = AppContext.build(self.settings, self.database, self._http)
+        for name in self.extension_names or discover_extensions():
+            try:
+                await self.load_extension(name)
+            except commands.ExtensionError as exc:
+                self.failed_extensions[name] = exc
+                log.exception("Extension %s failed to load; the others keep working", name)
+            else:
+                log.info("Loaded extension %s", name)
+        await self.sync_commands()
+
+    async def sync_commands(self) -> None:
+        """Register the slash commands: per configured guild (instant), else globally."""
+        if self.settings.guild_ids:
+            for guild_id in self.settings.guild_ids:
+                guild = discord.Object(guild_id)
+                self.tree.copy_global_to(guild=guild)
+                synced = await self.tree.sync(guild=guild)
+                log.info("Synced %d commands to guild %s", len(synced), guild_id)
+        else:
+            synced = await self.tree.sync()
+            log.info("Synced %d global commands", len(synced))
+
+    async def close(self) -> None:
+        """Unload cogs (stopping their tasks), close the HTTP session, then disconnect."""
+        for name in list(self.extensions):
+            try:
+                await self.unload_extension(name)
+            except commands.ExtensionError:
+                log.exception("Extension %s failed to unload cleanly", name)
+        if self._http is not None and not self._http.closed:
+            await self._http.close()
+        await super().close()

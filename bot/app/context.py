@@ -1,0 +1,36 @@
+"""Everything the cogs share, created once at start-up and handed to each cog."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import aiohttp
+
+from bot.config import Settings
+from bot.database import Database
+from bot.guild_settings import GuildSettingsService
+from bot.models import utcnow
+
+
+@dataclass(frozen=True, slots=True)
+class AppContext:
+    """Settings, the database, the one HTTP session and the domain services."""
+
+    settings: Settings
+    database: Database
+    http: aiohttp.ClientSession
+    guild_settings: GuildSettingsService
+    started_at: datetime = field(default_factory=utcnow)
+
+    @classmethod
+    def build(
+        cls, settings: Settings, database: Database, http: aiohttp.ClientSession
+    ) -> AppContext:
+        """Wire the domain services onto the shared resources."""
+        return cls(
+            settings=settings,
+            database=database,
+            http=http,
+            guild_settings=GuildSettingsService(database),
+        )

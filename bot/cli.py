@@ -1,0 +1,87 @@
+"""The `newsroom` command: run the bot, manage the database, check the set-up."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+
+from bot import __version__
+from bot.config import Settings, SettingsError, configure_logging, load_settings
+
+
+def echo(text: str = "") -> None:
+    """Write a line of output for the person at the terminal."""
+    sys.stdout.write(text + "\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Describe the command line."""
+    parser = argparse.ArgumentParser(
+        prog="newsroom", description="Newsroom: a Discord bot for a news site's community."
+    )
+    parser.add_argument("--version", action="version", version=f"newsroom {__version__}")
+    parser.add_argument(
+        "--env-file", default=".env", help="settings file to read (default: .env if present)"
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.add_parser("run", help="upgrade the database and run the bot")
+    commands.add_parser("check", help="validate settings and the database, and print a report")
+    db = commands.add_parser("db", help="manage the database schema")
+    db_commands = db.add_subparsers(dest="db_command", metavar="DB_COMMAND", required=True)
+    upgrade = db_commands.add_parser("upgrade", help="apply pending migrations")
+    upgrade.add_argument("revision", nargs="?", default="head")
+    db_commands.add_parser("current", help="show the schema revision of the database")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse the command line and run the chosen command."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        settings = load_settings(args.env_file)
+    except SettingsError as exc:
+        sys.stderr.write("Newsroom's settings are invalid:\n")
+        for problem in exc.problems:
+            sys.stderr.write(f"  {problem}\n")
+        sys.stderr.write("See .env.example for what each setting takes.\n")
+        return 2
+    configure_logging(settings.log_level)
+    if args.command == "run":
+        from bot.app.runner import run_bot
+
+        return asyncio.run(run_bot(settings))
+    if args.command == "check":
+        from bot.app.checkup import run_checks
+
+        return asyncio.run(run_checks(settings, echo))
+    return asyncio.run(_db_command(settings, args.db_command, getattr(args, "revision", "head")))
+
+
+async def _db_command(settings: Settings, command: str, revision: str) -> int:
+    """Run `newsroom db upgrade` or `newsroom db current`."""
+    from bot.database import DATABASE_ERRORS, Database, describe_database_error
+
+    database = Database(settings.database_url)
+    try:
+        if command == "upgrade":
+            await database.upgrade(revision)
+        current = await database.current_revision()
+        head = database.head_revision()
+        state = "up to date" if current == head else f"the newest is {head}"
+        echo(f"{database.display_url}: revision {current or 'none (empty)'} ({state})")
+    except DATABASE_ERRORS as exc:
+        sys.stderr.write(f"{describe_database_error(database, exc)}\n")
+        return 1
+    finally:
+        await database.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,114 @@
+"""Typed settings read from the environment and `.env`."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///newsroom.db"
+
+
+class Settings(BaseSettings):
+    """Every setting Newsroom reads; see `.env.example` for the documentation."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        case_sensitive=False,
+    )
+
+    discord_token: SecretStr | None = Field(default=None, validation_alias="DISCORD_TOKEN")
+    database_url: str = Field(default=DEFAULT_DATABASE_URL, validation_alias="DATABASE_URL")
+    guild_ids: Annotated[tuple[int, ...], NoDecode] = Field(
+        default=(), validation_alias="NEWSROOM_GUILD_IDS"
+    )
+    log_level: LogLevel = Field(default="INFO", validation_alias="LOG_LEVEL")
+    shutdown_grace_seconds: float = Field(
+        default=10.0, ge=0, le=300, validation_alias="NEWSROOM_SHUTDOWN_GRACE_SECONDS"
+    )
+
+    @field_validator("guild_ids", mode="before")
+    @classmethod
+    def _split_guild_ids(cls, value: object) -> object:
+        """Accept a comma- or space-separated list of guild ids."""
+        if isinstance(value, str):
+            parts = [part for part in value.replace(",", " ").split() if part]
+            for part in parts:
+                if not part.isdigit():
+                    raise ValueError(f"{part!r} is not a guild id (a number)")
+            return tuple(int(part) for part in parts)
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_log_level(cls, value: object) -> object:
+        """Let `LOG_LEVEL=debug` mean DEBUG."""
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: str) -> str:
+        """Accept only the async drivers Newsroom ships with."""
+        value = value.strip()
+        if value.startswith(("postgres://", "postgresql://")):
+            rest = value.split("://", 1)[1]
+            return f"postgresql+asyncpg://{rest}"
+        if value.startswith("sqlite:///"):
+            return "sqlite+aiosqlite:///" + value.removeprefix("sqlite:///")
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError(
+                "must start with sqlite+aiosqlite:/// or postgresql+asyncpg:// "
+                "(postgresql:// and sqlite:/// are converted for you)"
+            )
+        return value
+
+    @property
+    def database_backend(self) -> str:
+        """Name the database backend: sqlite or postgresql."""
+        return "sqlite" if self.database_url.startswith("sqlite") else "postgresql"
+
+
+class SettingsError(Exception):
+    """Settings could not be loaded; `problems` has one line per bad variable."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def _variable_name(loc: tuple[int | str, ...]) -> str:
+    """Turn a validation error location into the environment variable a user sets."""
+    field_name = str(loc[0]) if loc else "?"
+    field = Settings.model_fields.get(field_name)
+    alias = field.validation_alias if field is not None else None
+    return str(alias) if isinstance(alias, str) else field_name.upper()
+
+
+def load_settings(env_file: Path | str | None = ".env", **overrides: object) -> Settings:
+    """Load settings, raising SettingsError with one line per invalid variable."""
+    try:
+        return Settings(_env_file=env_file, **overrides)  # type: ignore[call-arg]
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            name = _variable_name(error["loc"])
+            message = error["msg"].removeprefix("Value error, ")
+            problems.append(f"{name}: {message}")
+        raise SettingsError(problems) from None
+
+
+def configure_logging(level: str) -> None:
+    """Send log records to stderr at the configured level."""
+    logging.basicConfig(
+        level=level,
+        format="%(asctime)s %(levelname)-8s %(name)s: %(message)s",
+    )
+    quiet = max(logging.getLevelName(level), logging.WARNING)
+    logging.getLogger("alembic").setLevel(quiet)
