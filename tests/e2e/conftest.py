@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 
 import pytest
@@ -96,9 +96,14 @@ async def newsroom_bot(
         await database.dispose()
 
 
+BotStarter = Callable[..., AbstractAsyncContextManager[NewsroomBot]]
+
+
 @pytest.fixture
-def guild_bot(standin: DiscordStandIn, newsroom: Newsroom, database_url: str) -> Iterator[object]:
-    """Start the bot with commands synced to the newsroom guild (a context manager factory)."""
-    yield lambda **kwargs: newsroom_bot(
-        standin, database_url, guild_ids=[newsroom.guild.id], **kwargs
-    )
+def guild_bot(standin: DiscordStandIn, newsroom: Newsroom, database_url: str) -> BotStarter:
+    """Return a starter for the bot with commands synced to the newsroom guild."""
+
+    def start(**kwargs: object) -> AbstractAsyncContextManager[NewsroomBot]:
+        return newsroom_bot(standin, database_url, guild_ids=[newsroom.guild.id], **kwargs)
+
+    return start

@@ -11,7 +11,7 @@ from bot import __version__
 from bot.app.runner import run_bot
 from bot.database import Database
 from bot.guild_settings import Feature, GuildSettingsService
-from tests.e2e.conftest import Newsroom, bot_settings, newsroom_bot
+from tests.e2e.conftest import BotStarter, Newsroom, bot_settings, newsroom_bot
 from tests.standin import DiscordStandIn, Permissions
 
 SETUP_SUBCOMMANDS = {"show", "announcements", "log", "editors", "feature", "clear"}
@@ -23,7 +23,7 @@ def field_values(embed: dict[str, Any]) -> dict[str, str]:
 
 
 async def test_bot_registers_its_commands_in_the_configured_guild(
-    standin: DiscordStandIn, newsroom: Newsroom, guild_bot
+    standin: DiscordStandIn, newsroom: Newsroom, guild_bot: BotStarter
 ) -> None:
     async with guild_bot():
         commands = {command["name"]: command for command in standin.commands(newsroom.guild)}
@@ -83,7 +83,7 @@ async def test_admin_sets_up_the_newsroom(
 
 
 async def test_settings_survive_a_restart(
-    standin: DiscordStandIn, newsroom: Newsroom, guild_bot
+    standin: DiscordStandIn, newsroom: Newsroom, guild_bot: BotStarter
 ) -> None:
     async with guild_bot():
         reply = await standin.slash(
@@ -121,7 +121,7 @@ async def test_member_without_manage_server_is_refused_by_the_bot(
 
 
 async def test_setup_refuses_a_channel_the_bot_cannot_post_in(
-    standin: DiscordStandIn, newsroom: Newsroom, guild_bot
+    standin: DiscordStandIn, newsroom: Newsroom, guild_bot: BotStarter
 ) -> None:
     locked = newsroom.guild.add_text_channel("locked")
     bot_member = newsroom.guild.me
@@ -142,7 +142,7 @@ async def test_setup_refuses_a_channel_the_bot_cannot_post_in(
 
 
 async def test_setup_refuses_everyone_as_editors_and_a_category_as_channel(
-    standin: DiscordStandIn, newsroom: Newsroom, guild_bot
+    standin: DiscordStandIn, newsroom: Newsroom, guild_bot: BotStarter
 ) -> None:
     category = newsroom.guild.add_category("Archive")
     async with guild_bot():
@@ -156,11 +156,12 @@ async def test_setup_refuses_everyone_as_editors_and_a_category_as_channel(
         category_reply = await not_text.response()
     assert everyone_reply.content.startswith("@everyone can't be the editors role")
     assert category_reply.content == "Pick a text or announcement channel."
-    assert everyone_reply.ephemeral and category_reply.ephemeral
+    assert everyone_reply.ephemeral
+    assert category_reply.ephemeral
 
 
 async def test_setup_clear_unsets_a_setting(
-    standin: DiscordStandIn, newsroom: Newsroom, guild_bot
+    standin: DiscordStandIn, newsroom: Newsroom, guild_bot: BotStarter
 ) -> None:
     async with guild_bot():
         await (
@@ -193,7 +194,7 @@ async def test_about_answers_anyone_with_version_backend_and_latency(
 async def test_a_broken_cog_is_logged_and_the_others_still_load(
     standin: DiscordStandIn,
     newsroom: Newsroom,
-    guild_bot,
+    guild_bot: BotStarter,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     broken = "tests.e2e.extensions.broken_on_load"
@@ -211,7 +212,7 @@ async def test_a_broken_cog_is_logged_and_the_others_still_load(
 async def test_unexpected_errors_get_a_private_reply_and_one_log_line(
     standin: DiscordStandIn,
     newsroom: Newsroom,
-    guild_bot,
+    guild_bot: BotStarter,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     extensions = ["cogs.admin", "tests.e2e.extensions.failing_command"]
@@ -244,7 +245,7 @@ async def test_a_rejected_token_gives_guidance_and_exit_code_2(
 
 
 async def test_feature_switches_default_on(
-    standin: DiscordStandIn, newsroom: Newsroom, guild_bot
+    standin: DiscordStandIn, newsroom: Newsroom, guild_bot: BotStarter
 ) -> None:
     async with guild_bot():
         shown = await (
