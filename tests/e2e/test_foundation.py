@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from bot import __version__
+from bot.app.checkup import run_checks
 from bot.app.runner import run_bot
 from bot.database import Database
 from bot.guild_settings import Feature, GuildSettingsService
@@ -253,3 +254,21 @@ async def test_feature_switches_default_on(
         ).response()
     features = field_values(shown.embeds[0])["Features"]
     assert all(f"on  · {feature.value}" in features for feature in Feature)
+
+
+@pytest.mark.parametrize("token_is_valid", [True, False])
+async def test_check_verifies_the_token_with_discord(
+    standin: DiscordStandIn, database_url: str, token_is_valid: bool
+) -> None:
+    token = standin.bot_token if token_is_valid else "reset-token"
+    settings = bot_settings(standin, database_url, DISCORD_TOKEN=token)
+    lines: list[str] = []
+    exit_code = await run_checks(settings, lines.append)
+    [token_line] = [line for line in lines if "discord token" in line]
+    if token_is_valid:
+        assert exit_code == 0
+        assert token_line == "  ok   discord token: accepted, bot user Newsroom"
+    else:
+        assert exit_code == 1
+        assert token_line.startswith("  FAIL discord token: Discord rejected it")
+    assert all(token not in line for line in lines)
