@@ -1,6 +1,27 @@
 """SQLAlchemy models; import them all here so Alembic sees the whole schema."""
 
+from bot.models.articles import (
+    Announcement,
+    Article,
+    ArticleKey,
+    Feed,
+    KeyFact,
+    OutlookItem,
+    ReaderQuestion,
+)
 from bot.models.base import Base, UTCDateTime, utcnow
 from bot.models.guild import GuildSettings
 
-__all__ = ["Base", "GuildSettings", "UTCDateTime", "utcnow"]
+__all__ = [
+    "Announcement",
+    "Article",
+    "ArticleKey",
+    "Base",
+    "Feed",
+    "GuildSettings",
+    "KeyFact",
+    "OutlookItem",
+    "ReaderQuestion",
+    "UTCDateTime",
+    "utcnow",
+]

@@ -3,11 +3,13 @@
 from datetime import UTC
 
 import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import select
 
 from bot.database import Database
 from bot.guild_settings import Feature, GuildConfig, GuildSettingsService, Setting
-from bot.models import GuildSettings
+from bot.models import Base, GuildSettings
 
 
 async def test_upgrade_brings_an_empty_database_to_head(database_url: str) -> None:
@@ -70,3 +72,12 @@ def test_editors_are_the_editor_role_or_server_managers(
 ) -> None:
     config = GuildConfig(1, editors_role_id=5)
     assert config.is_editor(role_ids=role_ids, can_manage_guild=manage_guild) is expected
+
+
+async def test_migrations_match_the_models(database: Database) -> None:
+    def differences(connection) -> list[object]:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        return compare_metadata(context, Base.metadata)
+
+    async with database.engine.connect() as connection:
+        assert await connection.run_sync(differences) == []
