@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -33,6 +34,26 @@ class Settings(BaseSettings):
     shutdown_grace_seconds: float = Field(
         default=10.0, ge=0, le=300, validation_alias="NEWSROOM_SHUTDOWN_GRACE_SECONDS"
     )
+    site_url: str | None = Field(default=None, validation_alias="SITE_URL")
+    site_is_wordpress: bool | None = Field(default=None, validation_alias="SITE_IS_WORDPRESS")
+    feed_interval_seconds: float = Field(
+        default=600.0, ge=30, le=86_400, validation_alias="NEWSROOM_FEED_INTERVAL_SECONDS"
+    )
+    feed_first_fetch_items: int = Field(
+        default=1, ge=0, le=1, validation_alias="NEWSROOM_FEED_FIRST_FETCH_ITEMS"
+    )
+    feed_max_posts_per_cycle: int = Field(
+        default=5, ge=1, le=50, validation_alias="NEWSROOM_FEED_MAX_POSTS_PER_CYCLE"
+    )
+    feed_failures_before_pause: int = Field(
+        default=8, ge=1, le=100, validation_alias="NEWSROOM_FEED_FAILURES_BEFORE_PAUSE"
+    )
+    fetch_timeout_seconds: float = Field(
+        default=20.0, gt=0, le=120, validation_alias="NEWSROOM_FETCH_TIMEOUT_SECONDS"
+    )
+    fetch_max_bytes: int = Field(
+        default=5_000_000, ge=10_000, le=50_000_000, validation_alias="NEWSROOM_FETCH_MAX_BYTES"
+    )
 
     @field_validator("guild_ids", mode="before")
     @classmethod
@@ -44,6 +65,18 @@ class Settings(BaseSettings):
                 if not part.isdigit():
                     raise ValueError(f"{part!r} is not a guild id (a number)")
             return tuple(int(part) for part in parts)
+        return value
+
+    @field_validator("site_url")
+    @classmethod
+    def _check_site_url(cls, value: str | None) -> str | None:
+        """Accept an http(s) address of the news site, without a trailing slash."""
+        if value is None or not value.strip():
+            return None
+        value = value.strip().rstrip("/")
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be the site's address, like https://news.example.com")
         return value
 
     @field_validator("log_level", mode="before")

@@ -7,6 +7,8 @@ from datetime import datetime
 
 import aiohttp
 
+from bot.articles.announcements import AnnouncementService
+from bot.articles.store import ArticleStore
 from bot.config import Settings
 from bot.database import Database
 from bot.guild_settings import GuildSettingsService
@@ -21,6 +23,8 @@ class AppContext:
     database: Database
     http: aiohttp.ClientSession
     guild_settings: GuildSettingsService
+    articles: ArticleStore
+    announcements: AnnouncementService
     started_at: datetime = field(default_factory=utcnow)
 
     @classmethod
@@ -33,4 +37,6 @@ class AppContext:
             database=database,
             http=http,
             guild_settings=GuildSettingsService(database),
+            articles=ArticleStore(database),
+            announcements=AnnouncementService(database),
         )

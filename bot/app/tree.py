@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -34,7 +37,7 @@ def permission_names(permissions: list[str]) -> str:
     )
 
 
-def describe_error(error: app_commands.AppCommandError) -> str | None:
+def describe_error(error: BaseException) -> str | None:
     """Return the reply for an error a user can cause, or None for a bug on our side."""
     original = error.original if isinstance(error, app_commands.CommandInvokeError) else error
     if isinstance(original, NewsroomError):
@@ -79,15 +82,21 @@ class NewsroomTree(app_commands.CommandTree):
     async def on_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError
     ) -> None:
+        """Answer a failed slash command."""
+        command = interaction.command.qualified_name if interaction.command else "?"
+        await self.report(interaction, error, where=f"/{command}")
+
+    async def report(
+        self, interaction: discord.Interaction, error: BaseException, *, where: str
+    ) -> None:
         """Map expected errors to replies; log unexpected ones once with an id to quote."""
         message = describe_error(error)
         if message is None:
             error_id = uuid.uuid4().hex[:8]
-            command = interaction.command.qualified_name if interaction.command else "?"
             original = getattr(error, "original", error)
             log.error(
-                "Command /%s failed (error id %s, guild %s, user %s)",
-                command,
+                "%s failed (error id %s, guild %s, user %s)",
+                where,
                 error_id,
                 interaction.guild_id,
                 interaction.user.id,
@@ -98,3 +107,41 @@ class NewsroomTree(app_commands.CommandTree):
                 f"tell the server's admins and quote error `{error_id}`."
             )
         await send_ephemeral(interaction, message)
+
+
+class NewsroomView(discord.ui.View):
+    """A view whose errors are answered by the command tree's one error handler."""
+
+    async def on_error(
+        self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Any]
+    ) -> None:
+        """Send the error through the tree's handler."""
+        await report_component_error(interaction, error, item)
+
+
+async def report_component_error(
+    interaction: discord.Interaction, error: BaseException, item: object
+) -> None:
+    """Answer a failed button, select or modal through the tree's handler."""
+    tree = interaction.client.tree  # type: ignore[attr-defined]
+    custom_id = getattr(item, "custom_id", None) or type(item).__name__
+    if isinstance(tree, NewsroomTree):
+        await tree.report(interaction, error, where=f"component {custom_id}")
+    else:
+        log.error("Component %s failed", custom_id, exc_info=error)
+
+
+ComponentCallback = Callable[[Any, discord.Interaction], Awaitable[None]]
+
+
+def answers_errors(callback: ComponentCallback) -> ComponentCallback:
+    """Route a dynamic item's errors to the tree's handler (discord.py only logs them)."""
+
+    @functools.wraps(callback)
+    async def wrapper(item: Any, interaction: discord.Interaction) -> None:
+        try:
+            await callback(item, interaction)
+        except Exception as exc:  # noqa: BLE001 - reported to the member and logged by report()
+            await report_component_error(interaction, exc, item)
+
+    return wrapper

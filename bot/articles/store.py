@@ -187,6 +187,18 @@ class ArticleStore:
                 return None
             return StoredArticle.from_row(await self._load(session, article_id))
 
+    async def search_titles(self, text: str, *, limit: int = 25) -> list[tuple[int, str]]:
+        """Return (id, title) of the newest articles whose title contains `text`."""
+        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        async with self._database.sessions() as session:
+            rows = await session.execute(
+                select(Article.id, Article.title)
+                .where(Article.title.ilike(pattern, escape="\\"))
+                .order_by(Article.published_at.desc().nulls_last(), Article.id.desc())
+                .limit(limit)
+            )
+            return [(row.id, row.title) for row in rows]
+
     async def _load(self, session: AsyncSession, article_id: int) -> Article:
         """Load an article with its parts, or raise NotFound."""
         row = (
