@@ -103,3 +103,14 @@ async def test_bad_fact_edits_are_refused_politely(store: ArticleStore) -> None:
         await store.add_fact(article_id, None, "x" * 1001, editor_id=1)
     with pytest.raises(NotFound):
         await store.get(article_id + 100)
+
+
+async def test_title_search_is_case_insensitive_and_literal(store: ArticleStore) -> None:
+    saved = (await store.save(ARTICLE, KEYS)).article
+    other = replace(ARTICLE, title="100% of votes_counted", canonical_url="https://n.example/b")
+    other_id = (await store.save(other, ["url:https://n.example/b"])).article.id
+    assert await store.search_titles("putin") == [(saved.id, ARTICLE.title)]
+    assert await store.search_titles("100%") == [(other_id, other.title)]
+    assert await store.search_titles("s_c") == [(other_id, other.title)]
+    assert await store.search_titles("%") == [(other_id, other.title)]
+    assert await store.search_titles("nothing like it") == []
