@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import discord
+from discord import app_commands
 
-from bot.errors import NotPermitted
+from bot.errors import NewsroomError, NotPermitted
 from bot.guild_settings import GuildConfig, GuildSettingsService
 
 
@@ -23,3 +24,14 @@ async def require_editor(
             "Only editors can do that. Server admins choose the editors role with /setup editors."
         )
     return config
+
+
+async def editors_only(
+    interaction: discord.Interaction, guild_settings: GuildSettingsService
+) -> bool:
+    """Use require_editor as a command check (checks must raise AppCommandError subclasses)."""
+    try:
+        await require_editor(interaction, guild_settings)
+    except NewsroomError as exc:
+        raise app_commands.CheckFailure(str(exc)) from exc
+    return True

@@ -186,6 +186,20 @@ class AnnouncementService:
             )
             return [AnnouncementRecord.from_row(row) for row in rows]
 
+    async def awaiting_crosspost(self) -> list[AnnouncementRecord]:
+        """List posted announcements not yet crossposted (only news channels need it)."""
+        async with self._database.sessions() as session:
+            rows = await session.scalars(
+                select(Announcement)
+                .where(
+                    Announcement.status == AnnouncementStatus.POSTED,
+                    Announcement.crossposted.is_(False),
+                    Announcement.message_id.is_not(None),
+                )
+                .order_by(Announcement.id)
+            )
+            return [AnnouncementRecord.from_row(row) for row in rows]
+
     async def _update(self, announcement_id: int, **values: object) -> AnnouncementRecord:
         """Apply `values` to an announcement and return the new snapshot."""
         async with self._database.sessions.begin() as session:

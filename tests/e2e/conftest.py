@@ -82,9 +82,11 @@ async def newsroom_bot(
     *,
     guild_ids: Sequence[int] = (),
     extensions: Sequence[str] | None = None,
+    **setting_overrides: object,
 ) -> AsyncIterator[NewsroomBot]:
     """Run the real bot against the stand-in until the block ends."""
-    settings = bot_settings(standin, database_url, NEWSROOM_GUILD_IDS=",".join(map(str, guild_ids)))
+    guilds = ",".join(map(str, guild_ids))
+    settings = bot_settings(standin, database_url, NEWSROOM_GUILD_IDS=guilds, **setting_overrides)
     database = Database(settings.database_url)
     await database.upgrade()
     bot = NewsroomBot(settings, database, extensions=extensions)

@@ -26,9 +26,11 @@ def field_values(embed: dict[str, Any]) -> dict[str, str]:
 async def test_bot_registers_its_commands_in_the_configured_guild(
     standin: DiscordStandIn, newsroom: Newsroom, guild_bot: BotStarter
 ) -> None:
-    async with guild_bot():
+    async with guild_bot() as bot:
         commands = {command["name"]: command for command in standin.commands(newsroom.guild)}
-    assert set(commands) == {"setup", "about"}
+        expected = {command.name for command in bot.tree.get_commands()}
+    assert set(commands) == expected
+    assert {"setup", "about"} <= expected
     setup = commands["setup"]
     assert {option["name"] for option in setup["options"]} == SETUP_SUBCOMMANDS
     assert int(setup["default_member_permissions"]) == Permissions.manage_guild
@@ -39,9 +41,11 @@ async def test_bot_registers_its_commands_in_the_configured_guild(
 async def test_without_guild_ids_commands_are_registered_globally(
     standin: DiscordStandIn, newsroom: Newsroom, database_url: str
 ) -> None:
-    async with newsroom_bot(standin, database_url):
+    async with newsroom_bot(standin, database_url) as bot:
         names = {command["name"] for command in standin.commands()}
-    assert names == {"setup", "about"}
+        expected = {command.name for command in bot.tree.get_commands()}
+    assert names == expected
+    assert {"setup", "about"} <= names
 
 
 async def test_admin_sets_up_the_newsroom(

@@ -1,0 +1,206 @@
+"""Post articles to Discord exactly once: embed, link button, thread, crosspost, edits."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+
+import discord
+
+from bot.articles.announcements import (
+    AnnouncementRecord,
+    AnnouncementService,
+    AnnouncementStatus,
+)
+from bot.articles.crosspost import SlidingBudget
+from bot.articles.store import ArticleStore, StoredArticle
+from cogs.articles._render import (
+    announcement_embed,
+    read_on_site_view,
+    retracted_embed,
+    thread_name,
+)
+
+log = logging.getLogger(__name__)
+
+THREAD_ALREADY_EXISTS = 160004
+THREAD_ARCHIVE_MINUTES = 10080
+
+
+def ping_mentions(role_id: int | None) -> discord.AllowedMentions:
+    """Allow a ping of the feed's role only: never @everyone, @here, users or other roles."""
+    roles: list[discord.abc.Snowflake] | bool = [discord.Object(role_id)] if role_id else False
+    return discord.AllowedMentions(everyone=False, users=False, roles=roles, replied_user=False)
+
+
+class CrosspostQueue:
+    """Publish announcements to following servers, paced to each channel's hourly budget."""
+
+    def __init__(self, client: discord.Client, announcements: AnnouncementService) -> None:
+        self._client = client
+        self._announcements = announcements
+        self._budget = SlidingBudget()
+        self._queue: deque[AnnouncementRecord] = deque()
+        self._wakeup = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        """Start the background worker."""
+        self._task = asyncio.create_task(self._run(), name="newsroom-crossposts")
+
+    async def stop(self) -> None:
+        """Stop the worker; what is still queued is picked up from the database next start."""
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    def add(self, record: AnnouncementRecord) -> None:
+        """Queue an announcement for crossposting."""
+        self._queue.append(record)
+        self._wakeup.set()
+
+    async def _run(self) -> None:
+        """Crosspost queued announcements as budgets allow."""
+        loop = asyncio.get_running_loop()
+        while True:
+            if not self._queue:
+                self._wakeup.clear()
+                await self._wakeup.wait()
+                continue
+            record = self._queue[0]
+            wait = self._budget.wait_time(record.channel_id, loop.time())
+            if wait > 0:
+                log.info(
+                    "Crosspost budget of channel %s spent; next in %.0f s", record.channel_id, wait
+                )
+                self._wakeup.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wakeup.wait(), timeout=wait)
+                continue
+            self._queue.popleft()
+            self._budget.spend(record.channel_id, loop.time())
+            await self._crosspost(record)
+
+    async def _crosspost(self, record: AnnouncementRecord) -> None:
+        """Publish one message to following servers, logging (not raising) failures."""
+        channel = self._client.get_channel(record.channel_id)
+        if not isinstance(channel, discord.TextChannel) or record.message_id is None:
+            return
+        try:
+            await channel.get_partial_message(record.message_id).publish()
+        except discord.HTTPException as exc:
+            log.warning("Could not crosspost announcement %s: %s", record.id, exc.text)
+            return
+        await self._announcements.record_crosspost(record.id)
+
+
+class Publisher:
+    """Announce stored articles in channels, editing rather than reposting."""
+
+    def __init__(
+        self,
+        client: discord.Client,
+        articles: ArticleStore,
+        announcements: AnnouncementService,
+        crossposts: CrosspostQueue,
+    ) -> None:
+        self._client = client
+        self._articles = articles
+        self._announcements = announcements
+        self._crossposts = crossposts
+
+    async def publish(
+        self,
+        article: StoredArticle,
+        channel: discord.TextChannel,
+        *,
+        ping_role_id: int | None = None,
+        feed_id: int | None = None,
+    ) -> AnnouncementRecord:
+        """Post the article in `channel` unless it is there already; update it if it changed."""
+        record = await self._announcements.claim(
+            article.id, channel.guild.id, channel.id, feed_id=feed_id
+        )
+        if record.status is AnnouncementStatus.POSTED:
+            if record.posted_hash != article.content_hash:
+                record = await self.refresh(record, article)
+            return record
+        if record.status is AnnouncementStatus.RETRACTED:
+            return record
+        message = await channel.send(
+            content=f"<@&{ping_role_id}>" if ping_role_id else None,
+            embed=announcement_embed(article),
+            view=read_on_site_view(article),
+            nonce=record.nonce,
+            allowed_mentions=ping_mentions(ping_role_id),
+        )
+        record = await self._announcements.record_posted(
+            record.id, message_id=message.id, posted_hash=article.content_hash
+        )
+        log.info("Announced article %s in channel %s", article.id, channel.id)
+        record = await self._open_thread(record, message, article)
+        if channel.is_news() and not record.crossposted:
+            self._crossposts.add(record)
+        return record
+
+    async def _open_thread(
+        self, record: AnnouncementRecord, message: discord.Message, article: StoredArticle
+    ) -> AnnouncementRecord:
+        """Open the public discussion thread on the announcement (once)."""
+        try:
+            thread = await message.create_thread(
+                name=thread_name(article.title), auto_archive_duration=THREAD_ARCHIVE_MINUTES
+            )
+            thread_id = thread.id
+        except discord.HTTPException as exc:
+            if exc.code != THREAD_ALREADY_EXISTS:
+                log.warning("Could not open a thread on announcement %s: %s", record.id, exc.text)
+                return record
+            thread_id = message.id  # a thread started from a message shares its id
+        return await self._announcements.record_thread(record.id, thread_id)
+
+    async def refresh(
+        self, record: AnnouncementRecord, article: StoredArticle
+    ) -> AnnouncementRecord:
+        """Edit a posted announcement to show the article as it is now."""
+        message = self._partial_message(record)
+        if message is None:
+            return record
+        embed = (
+            retracted_embed(article)
+            if record.status is AnnouncementStatus.RETRACTED
+            else announcement_embed(article)
+        )
+        await message.edit(embed=embed, view=read_on_site_view(article))
+        log.info("Updated announcement %s of article %s", record.id, article.id)
+        return await self._announcements.record_edit(record.id, article.content_hash)
+
+    async def retract(self, record: AnnouncementRecord) -> AnnouncementRecord:
+        """Withdraw an announcement: mark it and edit the message to say so."""
+        record = await self._announcements.retract(record.id)
+        article = await self._articles.get(record.article_id)
+        message = self._partial_message(record)
+        if message is not None:
+            await message.edit(content=None, embed=retracted_embed(article), view=None)
+        return record
+
+    async def resume_pending(self) -> None:
+        """Finish announcements a crash interrupted (the nonce stops a second post)."""
+        for record in await self._announcements.pending():
+            channel = self._client.get_channel(record.channel_id)
+            if not isinstance(channel, discord.TextChannel):
+                continue
+            article = await self._articles.get(record.article_id)
+            try:
+                await self.publish(article, channel, feed_id=record.feed_id)
+            except discord.HTTPException as exc:
+                log.warning("Could not finish announcement %s: %s", record.id, exc.text)
+
+    def _partial_message(self, record: AnnouncementRecord) -> discord.PartialMessage | None:
+        """Return the announcement's message handle, if its channel is known."""
+        channel = self._client.get_channel(record.channel_id)
+        if not isinstance(channel, discord.TextChannel) or record.message_id is None:
+            return None
+        return channel.get_partial_message(record.message_id)
