@@ -28,6 +28,10 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.add_parser("run", help="upgrade the database and run the bot")
     commands.add_parser("check", help="validate settings and the database, and print a report")
+    ingest = commands.add_parser(
+        "ingest", help="extract an article from a file or URL, store it and print what was found"
+    )
+    ingest.add_argument("source", help="an article's URL, or an HTML or plain-text file")
     db = commands.add_parser("db", help="manage the database schema")
     db_commands = db.add_subparsers(dest="db_command", metavar="DB_COMMAND", required=True)
     upgrade = db_commands.add_parser("upgrade", help="apply pending migrations")
@@ -60,7 +64,35 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.app.checkup import run_checks
 
         return asyncio.run(run_checks(settings, echo))
+    if args.command == "ingest":
+        return asyncio.run(_ingest_command(settings, args.source))
     return asyncio.run(_db_command(settings, args.db_command, getattr(args, "revision", "head")))
+
+
+async def _ingest_command(settings: Settings, source: str) -> int:
+    """Run `newsroom ingest SOURCE`."""
+    from bot.articles.ingest import describe, ingest
+    from bot.database import DATABASE_ERRORS, Database, describe_database_error
+    from bot.errors import NewsroomError
+
+    database = Database(settings.database_url)
+    try:
+        await database.upgrade()
+        result = await ingest(source, settings, database)
+    except NewsroomError as exc:
+        sys.stderr.write(f"{exc}\n")
+        return 1
+    except OSError as exc:
+        sys.stderr.write(f"Cannot read {source}: {exc.strerror or exc}\n")
+        return 1
+    except DATABASE_ERRORS as exc:
+        sys.stderr.write(f"{describe_database_error(database, exc)}\n")
+        return 1
+    finally:
+        await database.dispose()
+    for line in describe(result):
+        echo(line)
+    return 0
 
 
 async def _db_command(settings: Settings, command: str, revision: str) -> int:

@@ -98,3 +98,32 @@ def test_check_reports_each_part(tmp_path: Path, with_env_file: bool) -> None:
     assert any(line.startswith("  ok   database") for line in lines)
     assert any(line.startswith("  FAIL discord token: not set") for line in lines)
     assert ("WARNING" in result.stdout) is with_env_file
+
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "articles"
+
+
+@pytest.mark.parametrize("fixture", ["iran_russia_plaintext.txt", "iran_russia_wordpress.html"])
+def test_ingest_prints_and_stores_the_example_article(tmp_path: Path, fixture: str) -> None:
+    result = newsroom(tmp_path, "ingest", str(FIXTURES / fixture))
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("Article #1 (new): Iran Strikes a Deal with Putin")
+    assert "Key facts (4):" in lines
+    assert "  2. Iran’s Retaliation: Iran, already under intense pressure" in "\n".join(lines)
+    assert "Outlook (5):" in lines
+    assert lines[-3:] == [
+        "Reader questions (2):",
+        "  - Do you think Russia will take a more active role?",
+        "  - How will the U.S. respond next?",
+    ]
+    again = newsroom(tmp_path, "ingest", str(FIXTURES / fixture))
+    assert again.stdout.splitlines()[0].startswith("Article #1 (unchanged)")
+
+
+def test_ingest_of_a_missing_file_is_one_line(tmp_path: Path) -> None:
+    result = newsroom(tmp_path, "ingest", str(tmp_path / "nope.txt"))
+    assert result.returncode == 1
+    assert (
+        result.stderr.strip() == f"Cannot read {tmp_path / 'nope.txt'}: No such file or directory"
+    )
