@@ -156,3 +156,13 @@ class Announcement(Base):
     crossposted: Mapped[bool] = mapped_column(Boolean, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class CategoryRoute(Base):
+    """Articles of a category go to this channel instead of their feed's channel."""
+
+    __tablename__ = "category_routes"
+
+    guild_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    category: Mapped[str] = mapped_column(String(200), primary_key=True)
+    channel_id: Mapped[int] = mapped_column(BigInteger)

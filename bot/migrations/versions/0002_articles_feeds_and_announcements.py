@@ -21,6 +21,13 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     """Apply this revision."""
     op.create_table(
+        "category_routes",
+        sa.Column("guild_id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("category", sa.String(length=200), nullable=False),
+        sa.Column("channel_id", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("guild_id", "category", name=op.f("pk_category_routes")),
+    )
+    op.create_table(
         "articles",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("url", sa.Text(), nullable=False),
@@ -186,6 +193,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     """Revert this revision."""
+    op.drop_table("category_routes")
     with op.batch_alter_table("reader_questions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_reader_questions_article_id"))
 
