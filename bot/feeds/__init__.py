@@ -1,0 +1,1 @@
+"""Following site feeds: fetching, parsing, scheduling and choosing what to post."""
