@@ -5,8 +5,18 @@ from __future__ import annotations
 import discord
 from discord import app_commands
 
-from bot.errors import NewsroomError, NotPermitted
+from bot.app.tree import permission_names
+from bot.errors import InvalidInput, NewsroomError, NotPermitted
 from bot.guild_settings import GuildConfig, GuildSettingsService
+
+ANNOUNCE_PERMISSIONS = (
+    "view_channel",
+    "send_messages",
+    "embed_links",
+    "create_public_threads",
+    "send_messages_in_threads",
+)
+LOG_PERMISSIONS = ("view_channel", "send_messages", "embed_links")
 
 
 async def require_editor(
@@ -35,3 +45,31 @@ async def editors_only(
     except NewsroomError as exc:
         raise app_commands.CheckFailure(str(exc)) from exc
     return True
+
+
+def require_bot_permissions(
+    channel: discord.abc.GuildChannel, me: discord.Member, needed: tuple[str, ...]
+) -> None:
+    """Raise InvalidInput naming what the bot lacks in `channel`."""
+    permissions = channel.permissions_for(me)
+    missing = [name for name in needed if not getattr(permissions, name)]
+    if missing:
+        raise InvalidInput(
+            f"I can't work in {channel.mention}: I'm missing {permission_names(missing)} there. "
+            "Give my role those permissions in that channel, then run this again."
+        )
+
+
+def postable_channel(
+    interaction: discord.Interaction,
+    channel: app_commands.AppCommandChannel,
+    needed: tuple[str, ...],
+) -> discord.TextChannel:
+    """Find the cached channel behind a command option and check that I can post there."""
+    guild = interaction.guild
+    assert guild is not None
+    target = guild.get_channel(channel.id)
+    if not isinstance(target, discord.TextChannel):
+        raise InvalidInput("Pick a text or announcement channel.")
+    require_bot_permissions(target, guild.me, needed)
+    return target

@@ -11,35 +11,13 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import __version__
+from bot.app.checks import ANNOUNCE_PERMISSIONS, LOG_PERMISSIONS, postable_channel
 from bot.app.client import NewsroomBot
-from bot.app.tree import permission_names
 from bot.errors import InvalidInput
 from bot.guild_settings import Feature, GuildConfig, GuildSettingsService, Setting
 from bot.models import utcnow
 
 log = logging.getLogger(__name__)
-
-ANNOUNCE_PERMISSIONS = (
-    "view_channel",
-    "send_messages",
-    "embed_links",
-    "create_public_threads",
-    "send_messages_in_threads",
-)
-LOG_PERMISSIONS = ("view_channel", "send_messages", "embed_links")
-
-
-def require_bot_permissions(
-    channel: discord.abc.GuildChannel, me: discord.Member, needed: tuple[str, ...]
-) -> None:
-    """Raise InvalidInput naming what the bot lacks in `channel`."""
-    permissions = channel.permissions_for(me)
-    missing = [name for name in needed if not getattr(permissions, name)]
-    if missing:
-        raise InvalidInput(
-            f"I can't work in {channel.mention}: I'm missing {permission_names(missing)} there. "
-            "Give my role those permissions in that channel, then run this again."
-        )
 
 
 def format_uptime(since: datetime, now: datetime) -> str:
@@ -176,21 +154,6 @@ class SetupCog(commands.GroupCog, group_name="setup", group_description="Set up 
         assert interaction.guild_id is not None
         config = await self.guild_settings.set(interaction.guild_id, Setting(setting.value), None)
         await self._confirm(interaction, config, f"The {setting.name} is no longer set.")
-
-
-def postable_channel(
-    interaction: discord.Interaction,
-    channel: app_commands.AppCommandChannel,
-    needed: tuple[str, ...],
-) -> discord.TextChannel:
-    """Find the cached channel behind a command option and check that I can post there."""
-    guild = interaction.guild
-    assert guild is not None
-    target = guild.get_channel(channel.id)
-    if not isinstance(target, discord.TextChannel):
-        raise InvalidInput("Pick a text or announcement channel.")
-    require_bot_permissions(target, guild.me, needed)
-    return target
 
 
 class AboutCog(commands.Cog):
