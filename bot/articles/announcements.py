@@ -8,7 +8,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.database import Database
@@ -21,7 +21,9 @@ log = logging.getLogger(__name__)
 class AnnouncementStatus(enum.StrEnum):
     """Where an announcement is in its life."""
 
-    PENDING = "pending"
+    QUEUED = "queued"  # found in a feed, waiting for its turn within the per-cycle cap
+    SKIPPED = "skipped"  # old when its feed was added: deliberately never posted
+    PENDING = "pending"  # being posted; the nonce makes a retry after a crash safe
     POSTED = "posted"
     RETRACTED = "retracted"
 
@@ -74,9 +76,15 @@ class AnnouncementService:
         self._database = database
 
     async def claim(
-        self, article_id: int, guild_id: int, channel_id: int, *, feed_id: int | None = None
+        self,
+        article_id: int,
+        guild_id: int,
+        channel_id: int,
+        *,
+        feed_id: int | None = None,
+        status: AnnouncementStatus = AnnouncementStatus.PENDING,
     ) -> AnnouncementRecord:
-        """Return the article's announcement in the channel, creating it as pending if new."""
+        """Return the article's announcement in the channel, creating it with `status` if new."""
         existing = await self._find(article_id, channel_id)
         if existing is not None:
             return existing
@@ -88,7 +96,7 @@ class AnnouncementService:
                     channel_id=channel_id,
                     feed_id=feed_id,
                     nonce=new_nonce(),
-                    status=AnnouncementStatus.PENDING,
+                    status=status,
                 )
                 session.add(row)
                 await session.flush()
@@ -113,6 +121,37 @@ class AnnouncementService:
                 )
             ).scalar_one_or_none()
             return None if row is None else AnnouncementRecord.from_row(row)
+
+    async def start_posting(self, announcement_id: int) -> AnnouncementRecord:
+        """Mark a queued announcement as being posted."""
+        return await self._update(announcement_id, status=AnnouncementStatus.PENDING)
+
+    async def queued(self, feed_id: int, *, limit: int) -> list[AnnouncementRecord]:
+        """Return a feed's queued announcements, oldest first."""
+        async with self._database.sessions() as session:
+            rows = await session.scalars(
+                select(Announcement)
+                .where(
+                    Announcement.feed_id == feed_id,
+                    Announcement.status == AnnouncementStatus.QUEUED,
+                )
+                .order_by(Announcement.id)
+                .limit(limit)
+            )
+            return [AnnouncementRecord.from_row(row) for row in rows]
+
+    async def count_queued(self, feed_id: int) -> int:
+        """Count a feed's queued announcements."""
+        async with self._database.sessions() as session:
+            count = await session.scalar(
+                select(func.count())
+                .select_from(Announcement)
+                .where(
+                    Announcement.feed_id == feed_id,
+                    Announcement.status == AnnouncementStatus.QUEUED,
+                )
+            )
+            return int(count or 0)
 
     async def record_posted(
         self, announcement_id: int, *, message_id: int, posted_hash: str

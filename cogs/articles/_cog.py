@@ -106,7 +106,7 @@ class ArticlesCog(commands.Cog, name="Articles"):
             )
         await interaction.response.defer()
         article = await self.context.articles.get(article_id)
-        record = await self.publisher.publish(article, channel)
+        record = await self.publisher.publish(article, channel, manual=True)
         link = jump_url(guild.id, channel.id, record.message_id)
         if record.status is AnnouncementStatus.RETRACTED:
             text = f"That article was withdrawn in {channel.mention}; it was not posted again."

@@ -118,8 +118,12 @@ class Publisher:
         *,
         ping_role_id: int | None = None,
         feed_id: int | None = None,
+        manual: bool = False,
     ) -> AnnouncementRecord:
-        """Post the article in `channel` unless it is there already; update it if it changed."""
+        """Post the article in `channel` unless it is there already; update it if it changed.
+
+        A `manual` publish (an editor's) also posts an article its feed skipped as old.
+        """
         record = await self._announcements.claim(
             article.id, channel.guild.id, channel.id, feed_id=feed_id
         )
@@ -127,8 +131,12 @@ class Publisher:
             if record.posted_hash != article.content_hash:
                 record = await self.refresh(record, article)
             return record
-        if record.status is AnnouncementStatus.RETRACTED:
+        if record.status is AnnouncementStatus.RETRACTED or (
+            record.status is AnnouncementStatus.SKIPPED and not manual
+        ):
             return record
+        if record.status in (AnnouncementStatus.QUEUED, AnnouncementStatus.SKIPPED):
+            record = await self._announcements.start_posting(record.id)
         message = await channel.send(
             content=f"<@&{ping_role_id}>" if ping_role_id else None,
             embed=announcement_embed(article),
