@@ -109,6 +109,21 @@ class AnnouncementService:
             assert found is not None
             return found
 
+    async def add_from_feed(
+        self,
+        article_id: int,
+        guild_id: int,
+        channel_id: int,
+        *,
+        feed_id: int,
+        status: AnnouncementStatus,
+    ) -> AnnouncementRecord | None:
+        """Queue (or skip) an article a feed found; None when it already has an announcement."""
+        if await self._find(article_id, channel_id) is not None:
+            return None
+        record = await self.claim(article_id, guild_id, channel_id, feed_id=feed_id, status=status)
+        return record if record.feed_id == feed_id and record.status is status else None
+
     async def _find(self, article_id: int, channel_id: int) -> AnnouncementRecord | None:
         """Return the announcement of an article in a channel, if any."""
         async with self._database.sessions() as session:
