@@ -8,9 +8,11 @@ from datetime import datetime
 import aiohttp
 
 from bot.articles.announcements import AnnouncementService
+from bot.articles.routing import CategoryRoutes
 from bot.articles.store import ArticleStore
 from bot.config import Settings
 from bot.database import Database
+from bot.feeds.registry import FeedRegistry
 from bot.guild_settings import GuildSettingsService
 from bot.models import utcnow
 
@@ -25,6 +27,8 @@ class AppContext:
     guild_settings: GuildSettingsService
     articles: ArticleStore
     announcements: AnnouncementService
+    feeds: FeedRegistry
+    routes: CategoryRoutes
     started_at: datetime = field(default_factory=utcnow)
 
     @classmethod
@@ -39,4 +43,6 @@ class AppContext:
             guild_settings=GuildSettingsService(database),
             articles=ArticleStore(database),
             announcements=AnnouncementService(database),
+            feeds=FeedRegistry(database),
+            routes=CategoryRoutes(database),
         )

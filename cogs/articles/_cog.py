@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 
 import discord
@@ -15,6 +17,9 @@ from bot.articles.pages import fetch_article_page
 from bot.articles.sites import SiteAllowlist
 from bot.articles.urls import canonicalize_url
 from bot.errors import NotConfigured
+from bot.feeds.poller import FeedPoller
+from bot.guild_settings import Feature
+from bot.models import utcnow
 from cogs.articles._publisher import CrosspostQueue, Publisher
 from cogs.articles._render import announcement_embed
 from cogs.articles._views import preview_view
@@ -37,23 +42,70 @@ class ArticlesCog(commands.Cog, name="Articles"):
         context: AppContext,
         publisher: Publisher,
         crossposts: CrosspostQueue,
+        poller: FeedPoller,
     ) -> None:
         self.bot = bot
         self.context = context
         self.publisher = publisher
         self.crossposts = crossposts
+        self.poller = poller
+        self._wake = asyncio.Event()
+        self._polling: asyncio.Task[None] | None = None
 
     async def cog_load(self) -> None:
-        """Start the crosspost worker."""
+        """Start the crosspost worker and the feed poller."""
         self.crossposts.start()
+        self._polling = asyncio.create_task(self._poll_forever(), name="newsroom-feeds")
 
     async def cog_unload(self) -> None:
-        """Stop the crosspost worker; unfinished crossposts are resumed from the database."""
+        """Stop both; queued work stays in the database for the next start."""
+        if self._polling is not None:
+            self._polling.cancel()
+            await asyncio.gather(self._polling, return_exceptions=True)
         await self.crossposts.stop()
 
-    def allowlist(self, guild_id: int) -> SiteAllowlist:
+    def wake_poller(self) -> None:
+        """Make the poller look for due feeds now (after /feed add or resume)."""
+        self._wake.set()
+
+    async def _poll_forever(self) -> None:
+        """Run polling cycles until unloaded, sleeping until the next feed is due."""
+        await self.bot.wait_until_ready()
+        while True:
+            try:
+                await self.follow_site_feed()
+                await self.poller.run_cycle()
+                next_due = await self.context.feeds.next_due_at()
+            except Exception:  # the loop must outlive one bad cycle; logged with its traceback
+                log.exception("A feed polling cycle failed; trying again later")
+                next_due = None
+            interval = self.poller.interval.total_seconds()
+            delay = interval if next_due is None else (next_due - utcnow()).total_seconds()
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=min(max(delay, 1.0), interval))
+
+    async def follow_site_feed(self) -> None:
+        """Follow SITE_URL's feed in each configured guild that has an announcement channel."""
+        site_url = self.context.settings.site_url
+        if not site_url:
+            return
+        feed_url = f"{site_url}/feed/"
+        for guild_id in self.context.settings.guild_ids:
+            if self.bot.get_guild(guild_id) is None:
+                continue
+            if feed_url in await self.context.feeds.urls(guild_id):
+                continue
+            config = await self.context.guild_settings.get(guild_id)
+            if config.announcement_channel_id is None or not config.enabled(Feature.ARTICLES):
+                continue
+            await self.context.feeds.add(guild_id, feed_url, config.announcement_channel_id)
+            log.info("Following the site's feed %s in guild %s", feed_url, guild_id)
+
+    async def allowlist(self, guild_id: int) -> SiteAllowlist:
         """Return the sites the bot may fetch articles from for this guild."""
-        return SiteAllowlist.from_urls([self.context.settings.site_url])
+        feed_urls = await self.context.feeds.urls(guild_id)
+        return SiteAllowlist.from_urls([self.context.settings.site_url, *feed_urls])
 
     @app_commands.command(name="announce", description="Preview and post an article from the site")
     @app_commands.describe(url="The article's address on the news site")
@@ -64,7 +116,7 @@ class ArticlesCog(commands.Cog, name="Articles"):
         """Fetch and extract the article, then show an editors-only preview to publish."""
         await require_editor(interaction, self.context.guild_settings)
         assert interaction.guild_id is not None
-        allowlist = self.allowlist(interaction.guild_id)
+        allowlist = await self.allowlist(interaction.guild_id)
         allowlist.check(url)
         await interaction.response.defer(ephemeral=True, thinking=True)
         settings = self.context.settings
