@@ -56,6 +56,7 @@ class NewsroomBot(commands.AutoShardedBot):
         extensions: Sequence[str] | None = None,
         shard_count: int | None = None,
         shard_ids: list[int] | None = None,
+        guild_ready_timeout: float = 2.0,
     ) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned,
@@ -66,6 +67,7 @@ class NewsroomBot(commands.AutoShardedBot):
             shard_count=shard_count,
             shard_ids=shard_ids,
             enable_debug_events=False,
+            guild_ready_timeout=guild_ready_timeout,
         )
         self.settings = settings
         self.database = database

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -111,6 +113,7 @@ class FeedPoller:
         self._announcer = announcer
         self._clock = clock
         self._jitter = jitter
+        self._locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
 
     @property
     def interval(self) -> timedelta:
@@ -126,6 +129,13 @@ class FeedPoller:
 
     async def poll(self, feed: FeedRecord, report: CycleReport) -> None:
         """Fetch one feed, take its items in, and post up to the per-cycle cap."""
+        async with self._locks[feed.id]:
+            await self._poll(await self._registry.get(feed.id), report)
+
+    async def _poll(self, feed: FeedRecord, report: CycleReport) -> None:
+        """Poll a feed while holding its lock (with its state re-read under the lock)."""
+        if feed.paused:
+            return
         try:
             result = await self._source.fetch(feed)
         except SourceError as exc:

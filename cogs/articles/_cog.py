@@ -51,6 +51,8 @@ class ArticlesCog(commands.Cog, name="Articles"):
         self.poller = poller
         self._wake = asyncio.Event()
         self._polling: asyncio.Task[None] | None = None
+        self.cycles_completed = 0
+        self._cycle_finished = asyncio.Condition()
 
     async def cog_load(self) -> None:
         """Start the crosspost worker and the feed poller."""
@@ -79,11 +81,19 @@ class ArticlesCog(commands.Cog, name="Articles"):
             except Exception:  # the loop must outlive one bad cycle; logged with its traceback
                 log.exception("A feed polling cycle failed; trying again later")
                 next_due = None
+            async with self._cycle_finished:
+                self.cycles_completed += 1
+                self._cycle_finished.notify_all()
             interval = self.poller.interval.total_seconds()
             delay = interval if next_due is None else (next_due - utcnow()).total_seconds()
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=min(max(delay, 1.0), interval))
+
+    async def wait_for_cycles(self, count: int) -> None:
+        """Wait until `count` polling cycles have finished since start."""
+        async with self._cycle_finished:
+            await self._cycle_finished.wait_for(lambda: self.cycles_completed >= count)
 
     async def follow_site_feed(self) -> None:
         """Follow SITE_URL's feed in each configured guild that has an announcement channel."""

@@ -89,7 +89,7 @@ async def newsroom_bot(
     settings = bot_settings(standin, database_url, NEWSROOM_GUILD_IDS=guilds, **setting_overrides)
     database = Database(settings.database_url)
     await database.upgrade()
-    bot = NewsroomBot(settings, database, extensions=extensions)
+    bot = NewsroomBot(settings, database, extensions=extensions, guild_ready_timeout=0.05)
     try:
         async with running(bot, standin):
             await standin.wait_until_ready()

@@ -1,0 +1,137 @@
+"""Feeds end to end: a WordPress-shaped site on loopback, the real bot, the Discord stand-in."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+
+from bot.feeds.poller import CycleReport
+from tests.e2e.conftest import BotStarter, Newsroom
+from tests.site.wordpress import WordPressSite
+from tests.standin import DiscordStandIn
+
+MESSAGES = "/channels/{channel_id}/messages"
+FACTS = [
+    ("U.S. Military Action", "The United States struck Iranian nuclear sites."),
+    ("Russia’s Position", "Putin condemned the strikes."),
+]
+
+
+@pytest.fixture
+async def site() -> AsyncIterator[WordPressSite]:
+    served = await WordPressSite().start()
+    yield served
+    await served.close()
+
+
+async def poll_now(bot, feed_id: int) -> CycleReport:
+    """Run the real poller on one feed now, whatever its schedule says."""
+    cog = bot.get_cog("Articles")
+    assert cog is not None, "the articles cog is loaded"
+    report = CycleReport()
+    await cog.poller.poll(await cog.context.feeds.get(feed_id), report)
+    return report
+
+
+async def follow(
+    standin: DiscordStandIn, newsroom: Newsroom, bot, url: str, **options: object
+) -> str:
+    """Set up the guild, have the editor run /feed add, and let the poller's cycle finish."""
+    cog = bot.get_cog("Articles")
+    assert cog is not None, "the articles cog is loaded"
+    cycles = cog.cycles_completed
+    for command, values in (
+        ("setup editors", {"role": newsroom.editors}),
+        ("setup log", {"channel": newsroom.editors_desk}),
+    ):
+        await (await standin.slash(newsroom.admin, newsroom.general, command, **values)).response()
+    added = await standin.slash(
+        newsroom.editor, newsroom.general, "feed add", url=url, channel=newsroom.news, **options
+    )
+    reply = (await added.response()).content
+    if reply.startswith("Following"):
+        await asyncio.wait_for(cog.wait_for_cycles(cycles + 1), timeout=10)
+    return reply
+
+
+async def test_new_posts_are_announced_once_with_thread_facts_and_only_the_chosen_ping(
+    standin: DiscordStandIn, newsroom: Newsroom, guild_bot: BotStarter, site: WordPressSite
+) -> None:
+    for n in range(3):
+        site.add_post(f"Old story {n}")
+    breaking = newsroom.guild.add_role("Breaking news")
+    async with guild_bot(SITE_URL=site.url) as bot:
+        reply = await follow(standin, newsroom, bot, f"{site.url}/feed/", ping_role=breaking)
+        assert reply.startswith("Following feed #1 in")
+        await poll_now(bot, 1)
+        await standin.wait_for(lambda: len(newsroom.guild.threads()) == 1)
+        assert [m.embeds[0]["title"] for m in standin.messages_in(newsroom.news)] == ["Old story 2"]
+
+        site.add_post("Iran turns to Moscow", facts=FACTS)
+        site.add_post("Russia weighs its options")
+        report = await poll_now(bot, 1)
+        assert report.posted == 2
+        await standin.wait_for(lambda: len(newsroom.guild.threads()) == 3)
+    async with guild_bot(SITE_URL=site.url) as bot:
+        again = await poll_now(bot, 1)
+        assert (again.not_modified, again.posted) == (1, 0)
+    titles = [message.embeds[0]["title"] for message in standin.messages_in(newsroom.news)]
+    assert titles == ["Old story 2", "Iran turns to Moscow", "Russia weighs its options"]
+    iran = standin.messages_in(newsroom.news)[1]
+    assert [field["name"] for field in iran.embeds[0]["fields"]] == [label for label, _ in FACTS]
+    assert iran.content == f"<@&{breaking.id}>"
+    posts = [r for r in standin.requests_to("POST", MESSAGES) if r.json.get("embeds")]
+    for request in posts:
+        mentions = request.json["allowed_mentions"]
+        assert mentions["parse"] == []
+        assert [int(role) for role in mentions["roles"]] == [breaking.id]
+        assert request.json["nonce"]
+    last = site.requests_to("/feed/")[-1]
+    assert last.status == 304
+    assert "If-None-Match" in last.headers
+    assert sorted(thread.name for thread in newsroom.guild.threads()) == sorted(titles)
+
+
+async def test_a_failing_feed_backs_off_then_pauses_and_tells_the_editors(
+    standin: DiscordStandIn, newsroom: Newsroom, guild_bot: BotStarter, site: WordPressSite
+) -> None:
+    site.fault = "503"
+    async with guild_bot(SITE_URL=site.url, NEWSROOM_FEED_FAILURES_BEFORE_PAUSE=2) as bot:
+        await follow(standin, newsroom, bot, f"{site.url}/feed/")
+        feeds = bot.get_cog("Articles").context.feeds
+        after_first = await feeds.get(1)
+        assert after_first.consecutive_failures == 1, "the poller fetched it once on /feed add"
+        assert not after_first.paused
+        assert after_first.next_fetch_at > after_first.last_error_at, "it backs off"
+        second = await poll_now(bot, 1)
+        assert second.paused == [1]
+        await standin.wait_for(lambda: len(standin.messages_in(newsroom.editors_desk)) == 1)
+        listed = await standin.slash(newsroom.editor, newsroom.general, "feed list")
+        embed = (await listed.response()).embeds[0]
+    [notice] = standin.messages_in(newsroom.editors_desk)
+    assert "failed 2 times in a row and is paused" in notice.content
+    assert "HTTP 503" in notice.content
+    assert "/feed resume 1" in notice.content
+    [field] = embed["fields"]
+    assert "paused" in field["value"]
+    assert "HTTP 503" in field["value"]
+    assert standin.messages_in(newsroom.news) == []
+
+
+async def test_feed_commands_are_for_editors_and_refuse_private_addresses(
+    standin: DiscordStandIn, newsroom: Newsroom, guild_bot: BotStarter
+) -> None:
+    async with guild_bot() as bot:
+        refused = await follow(standin, newsroom, bot, "http://10.0.0.5/feed/")
+        reader = await standin.slash(
+            newsroom.reader,
+            newsroom.general,
+            "feed add",
+            url="https://news.example/feed/",
+            channel=newsroom.news,
+        )
+        reader_reply = (await reader.response()).content
+    assert refused == "That address is on a private network; I only follow public feeds."
+    assert reader_reply.startswith("Only editors can do that.")
