@@ -79,6 +79,8 @@ class WordPressSite:
         """Serve on a random port of 127.0.0.1."""
         app = web.Application(middlewares=[self._log])
         app.router.add_get("/feed/", self._feed)
+        app.router.add_get("/old-feed/", self._moved)
+        app.router.add_get("/loop/", self._loop)
         app.router.add_get("/wp-json/", self._index)
         app.router.add_get("/wp-json/wp/v2/posts", self._rest_posts)
         app.router.add_get("/{slug}/", self._page)
@@ -206,6 +208,12 @@ xmlns:content="http://purl.org/rss/1.0/modules/content/" xmlns:dc="http://purl.o
 xmlns:atom="http://www.w3.org/2005/Atom"><channel><title>{self.name}</title>
 <atom:link href="{self.url}/feed/" rel="self" type="application/rss+xml" />
 <link>{self.url}</link><description>News</description><language>en-US</language>{items}</channel></rss>"""
+
+    async def _moved(self, request: web.Request) -> web.Response:
+        raise web.HTTPMovedPermanently("/feed/")
+
+    async def _loop(self, request: web.Request) -> web.Response:
+        raise web.HTTPFound("/loop/")
 
     async def _index(self, request: web.Request) -> web.Response:
         return web.json_response({"name": self.name, "url": self.url, "namespaces": ["wp/v2"]})

@@ -12,7 +12,7 @@ import pytest
 from bot.config import load_settings
 from bot.feeds.poller import SourceError
 from bot.feeds.registry import FeedRecord
-from bot.feeds.source import FeedSource, parse_retry_after
+from bot.feeds.source import FeedSource, items_from_feed, parse_retry_after
 from tests.site.wordpress import WordPressSite
 
 FACTS = [("U.S. Military Action", "The United States struck Iranian nuclear sites.")]
@@ -140,3 +140,39 @@ def test_retry_after_dates_and_caps() -> None:
     assert parse_retry_after("99999999", now) == 6 * 3600
     assert parse_retry_after("soon", now) is None
     assert parse_retry_after(None, now) is None
+
+
+async def test_a_moved_feed_is_followed_and_a_redirect_loop_is_an_error(site, session) -> None:
+    site.add_post("Moved")
+    result = await source(session).fetch(feed_at(f"{site.url}/old-feed/"))
+    assert [item.article.title for item in result.items] == ["Moved"]
+    with pytest.raises(SourceError, match="too many redirects"):
+        await source(session).fetch(feed_at(f"{site.url}/loop/"))
+
+
+async def test_a_fifty_item_feed_is_read_whole(site, session) -> None:
+    site.feed_size = 50
+    for n in range(50):
+        site.add_post(f"Story {n}")
+    result = await source(session).fetch(feed_at(f"{site.url}/feed/"))
+    assert len(result.items) == 50
+
+
+def test_atom_feeds_are_read() -> None:
+    atom = b"""<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom"><title>Atom News</title><id>urn:x</id>
+<updated>2026-11-20T10:00:00Z</updated>
+<entry><title type="html">Iran &amp;amp; Russia</title><id>urn:uuid:1</id>
+<link href="https://atom.example/iran-russia/?utm_source=rss"/>
+<updated>2026-11-20T10:00:00Z</updated><published>2026-11-20T09:00:00Z</published>
+<category term="World"/><author><name>Ana</name></author>
+<content type="html"><![CDATA[<h2>Key facts</h2>
+<ul><li>Talks: They met.</li></ul>]]></content>
+</entry></feed>"""
+    [item] = items_from_feed(atom, "https://atom.example/feed/", "application/atom+xml")
+    assert item.article.title == "Iran & Russia"
+    assert item.article.category == "World"
+    assert item.article.author == "Ana"
+    assert item.article.published_at == datetime(2026, 11, 20, 9, tzinfo=UTC)
+    assert [(f.label, f.text) for f in item.article.key_facts] == [("Talks", "They met.")]
+    assert item.keys == ("guid:urn:uuid:1", "url:https://atom.example/iran-russia")
