@@ -74,6 +74,7 @@ class ArticlesCog(commands.Cog, name="Articles"):
         """Run polling cycles until unloaded, sleeping until the next feed is due."""
         await self.bot.wait_until_ready()
         while True:
+            self._wake.clear()  # a wake during the cycle below makes the next one start at once
             try:
                 await self.follow_site_feed()
                 await self.poller.run_cycle()
@@ -86,7 +87,6 @@ class ArticlesCog(commands.Cog, name="Articles"):
                 self._cycle_finished.notify_all()
             interval = self.poller.interval.total_seconds()
             delay = interval if next_due is None else (next_due - utcnow()).total_seconds()
-            self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=min(max(delay, 1.0), interval))
 

@@ -41,7 +41,6 @@ async def follow(
     """Set up the guild, have the editor run /feed add, and let the poller's cycle finish."""
     cog = bot.get_cog("Articles")
     assert cog is not None, "the articles cog is loaded"
-    cycles = cog.cycles_completed
     for command, values in (
         ("setup editors", {"role": newsroom.editors}),
         ("setup log", {"channel": newsroom.editors_desk}),
@@ -52,8 +51,18 @@ async def follow(
     )
     reply = (await added.response()).content
     if reply.startswith("Following"):
-        await asyncio.wait_for(cog.wait_for_cycles(cycles + 1), timeout=10)
+        await asyncio.wait_for(fetched_once(cog), timeout=10)
     return reply
+
+
+async def fetched_once(cog) -> None:
+    """Wait for the poller's cycles until it has fetched feed #1 (adding it woke the poller)."""
+    while True:
+        cycles = cog.cycles_completed
+        feed = await cog.context.feeds.get(1)
+        if feed.last_success_at or feed.last_error_at:
+            return
+        await cog.wait_for_cycles(cycles + 1)
 
 
 async def test_new_posts_are_announced_once_with_thread_facts_and_only_the_chosen_ping(
@@ -135,3 +144,19 @@ async def test_feed_commands_are_for_editors_and_refuse_private_addresses(
         reader_reply = (await reader.response()).content
     assert refused == "That address is on a private network; I only follow public feeds."
     assert reader_reply.startswith("Only editors can do that.")
+
+
+async def test_a_changed_title_edits_the_announcement_instead_of_reposting(
+    standin: DiscordStandIn, newsroom: Newsroom, guild_bot: BotStarter, site: WordPressSite
+) -> None:
+    post = site.add_post("Iran turns to Moscow", facts=FACTS)
+    async with guild_bot(SITE_URL=site.url) as bot:
+        await follow(standin, newsroom, bot, f"{site.url}/feed/")
+        [announcement] = standin.messages_in(newsroom.news)
+        site.update_post(post.id, title="Iran turns to Moscow as Putin hesitates")
+        report = await poll_now(bot, 1)
+        await standin.wait_for(
+            lambda: announcement.embeds[0]["title"] == "Iran turns to Moscow as Putin hesitates"
+        )
+    assert report.posted == 0
+    assert len(standin.messages_in(newsroom.news)) == 1
