@@ -32,6 +32,12 @@ def build_parser() -> argparse.ArgumentParser:
         "ingest", help="extract an article from a file or URL, store it and print what was found"
     )
     ingest.add_argument("source", help="an article's URL, or an HTML or plain-text file")
+    feeds = commands.add_parser("feeds", help="work with followed feeds")
+    feeds_commands = feeds.add_subparsers(
+        dest="feeds_command", metavar="FEEDS_COMMAND", required=True
+    )
+    poll = feeds_commands.add_parser("poll", help="fetch due feeds and store new articles")
+    poll.add_argument("--once", action="store_true", required=True, help="run one cycle and exit")
     db = commands.add_parser("db", help="manage the database schema")
     db_commands = db.add_subparsers(dest="db_command", metavar="DB_COMMAND", required=True)
     upgrade = db_commands.add_parser("upgrade", help="apply pending migrations")
@@ -64,9 +70,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.app.checkup import run_checks
 
         return asyncio.run(run_checks(settings, echo))
+    if args.command == "feeds":
+        return asyncio.run(_poll_once_command(settings))
     if args.command == "ingest":
         return asyncio.run(_ingest_command(settings, args.source))
     return asyncio.run(_db_command(settings, args.db_command, getattr(args, "revision", "head")))
+
+
+async def _poll_once_command(settings: Settings) -> int:
+    """Run `newsroom feeds poll --once`."""
+    from bot.database import DATABASE_ERRORS, Database, describe_database_error
+    from bot.feeds.oneshot import describe, poll_once
+
+    database = Database(settings.database_url)
+    try:
+        await database.upgrade()
+        report = await poll_once(settings, database)
+    except DATABASE_ERRORS as exc:
+        sys.stderr.write(f"{describe_database_error(database, exc)}\n")
+        return 1
+    finally:
+        await database.dispose()
+    echo(describe(report))
+    return 1 if report.failed else 0
 
 
 async def _ingest_command(settings: Settings, source: str) -> int:
