@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from bot.articles.announcements import AnnouncementService, AnnouncementStatus
 from bot.articles.extracted import ExtractedArticle
-from bot.articles.routing import CategoryRoutes
+from bot.articles.routing import CategoryRoutes, normalize_category
 from bot.articles.store import ArticleStore, StoredArticle
 from bot.feeds.registry import FeedRecord
 
@@ -53,12 +53,11 @@ class FeedIntake:
         fresh_from = len(ordered) - first_fetch_items if not feed.primed else 0
         queued = skipped = 0
         changed: list[StoredArticle] = []
+        routes = await self._routes.all(feed.guild_id)
         for position, item in enumerate(ordered):
             result = await self._articles.save(item.article, item.keys)
-            channel_id = (
-                await self._routes.channel_for(feed.guild_id, result.article.category)
-                or feed.channel_id
-            )
+            category = normalize_category(result.article.category or "")
+            channel_id = routes.get(category, feed.channel_id)
             status = (
                 AnnouncementStatus.QUEUED if position >= fresh_from else AnnouncementStatus.SKIPPED
             )

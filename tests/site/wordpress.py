@@ -181,7 +181,8 @@ class WordPressSite:
             return web.Response(
                 body=b"<rss>" + b" " * 20_000_000, content_type="application/rss+xml"
             )
-        posts = self._newest(self.feed_size)
+        page = int(request.query.get("paged", "1"))
+        posts = self._newest(self.feed_size * page)[self.feed_size * (page - 1) :]
         body = self._rss(posts) if self.fault != "malformed" else "<rss><channel><item><title>oops"
         etag = '"' + hashlib.sha1(body.encode()).hexdigest()[:16] + '"'
         modified = format_datetime(max((p.modified for p in posts), default=START), usegmt=True)
