@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from bot.errors import NotFound
 from bot.feeds.poller import CycleReport
 from tests.e2e.conftest import BotStarter, Newsroom
 from tests.site.wordpress import WordPressSite
@@ -59,8 +60,11 @@ async def fetched_once(cog) -> None:
     """Wait for the poller's cycles until it has fetched feed #1 (adding it woke the poller)."""
     while True:
         cycles = cog.cycles_completed
-        feed = await cog.context.feeds.get(1)
-        if feed.last_success_at or feed.last_error_at:
+        try:
+            feed = await cog.context.feeds.get(1)
+        except NotFound:
+            feed = None
+        if feed is not None and (feed.last_success_at or feed.last_error_at):
             return
         await cog.wait_for_cycles(cycles + 1)
 
@@ -160,3 +164,21 @@ async def test_a_changed_title_edits_the_announcement_instead_of_reposting(
         )
     assert report.posted == 0
     assert len(standin.messages_in(newsroom.news)) == 1
+
+
+async def test_the_site_feed_is_followed_once_the_announcement_channel_is_set(
+    standin: DiscordStandIn, newsroom: Newsroom, guild_bot: BotStarter, site: WordPressSite
+) -> None:
+    site.add_post("Iran turns to Moscow", facts=FACTS)
+    async with guild_bot(SITE_URL=site.url) as bot:
+        cog = bot.get_cog("Articles")
+        reply = await standin.slash(
+            newsroom.admin, newsroom.general, "setup announcements", channel=newsroom.news
+        )
+        await reply.response()
+        cog.wake_poller()
+        await asyncio.wait_for(fetched_once(cog), timeout=10)
+        await standin.wait_for(lambda: len(standin.messages_in(newsroom.news)) == 1)
+        [feed] = await cog.context.feeds.list(newsroom.guild.id)
+    assert feed.url == f"{site.url}/feed/"
+    assert feed.channel_id == newsroom.news.id
