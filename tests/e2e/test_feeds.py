@@ -7,10 +7,11 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from bot.articles.extraction import extract_article_html
 from bot.errors import NotFound
 from bot.feeds.poller import CycleReport
 from tests.e2e.conftest import BotStarter, Newsroom
-from tests.site.wordpress import WordPressSite
+from tests.site.wordpress import WordPressSite, example_body
 from tests.standin import DiscordStandIn
 
 MESSAGES = "/channels/{channel_id}/messages"
@@ -182,3 +183,34 @@ async def test_the_site_feed_is_followed_once_the_announcement_channel_is_set(
         [feed] = await cog.context.feeds.list(newsroom.guild.id)
     assert feed.url == f"{site.url}/feed/"
     assert feed.channel_id == newsroom.news.id
+
+
+async def test_a_post_interrupted_before_it_was_recorded_is_not_doubled_on_restart(
+    standin: DiscordStandIn, newsroom: Newsroom, guild_bot: BotStarter
+) -> None:
+    extracted = extract_article_html(
+        example_page("Iran turns to Moscow"), "https://news.example/iran-moscow/"
+    )
+    async with guild_bot() as bot:
+        context = bot.get_cog("Articles").context
+        article = (await context.articles.save(extracted, ["url:news.example/iran"])).article
+        record = await context.announcements.claim(article.id, newsroom.guild.id, newsroom.news.id)
+        # The crash: Discord created the message, and the bot died before recording it.
+        await bot.get_channel(newsroom.news.id).send("first attempt", nonce=record.nonce)
+    async with guild_bot() as bot:
+        context = bot.get_cog("Articles").context
+        await standin.wait_for(lambda: len(newsroom.guild.threads()) == 1)
+        [finished] = await context.announcements.of_article(article.id)
+    [message] = standin.messages_in(newsroom.news)
+    assert finished.status == "posted"
+    assert finished.message_id == message.id
+    assert newsroom.guild.threads()[0].name == "Iran turns to Moscow"
+
+
+def example_page(title: str) -> str:
+    """Render an article page in the example's layout."""
+    return (
+        f"<html><head><title>{title}</title></head><body><article><h1>{title}</h1>"
+        f"<div class='entry-content'>{example_body(FACTS, ['More soon.'], ['Why?'])}</div>"
+        "</article></body></html>"
+    )
