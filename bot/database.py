@@ -31,7 +31,7 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:
-    """Turn on WAL, foreign keys and a busy timeout, and let SQLAlchemy own transactions."""
+    """Turn on WAL, foreign keys and a busy timeout; begin transactions IMMEDIATE."""
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -46,7 +46,10 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN")
+        # IMMEDIATE takes the write lock up front, waiting up to busy_timeout for it; a deferred
+        # transaction that reads and then writes can instead fail at once with "database is
+        # locked" when another connection wrote in between.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 class Database:

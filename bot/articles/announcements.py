@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.database import Database
 from bot.errors import InvalidInput, NotFound
 from bot.models import Announcement, utcnow
+from bot.models.base import snapshot
 
 log = logging.getLogger(__name__)
 
@@ -48,20 +49,7 @@ class AnnouncementRecord:
     @classmethod
     def from_row(cls, row: Announcement) -> AnnouncementRecord:
         """Snapshot a row."""
-        return cls(
-            id=row.id,
-            article_id=row.article_id,
-            guild_id=row.guild_id,
-            channel_id=row.channel_id,
-            feed_id=row.feed_id,
-            nonce=row.nonce,
-            message_id=row.message_id,
-            thread_id=row.thread_id,
-            status=AnnouncementStatus(row.status),
-            posted_hash=row.posted_hash,
-            crossposted=row.crossposted,
-            posted_at=row.posted_at,
-        )
+        return snapshot(cls, row, status=AnnouncementStatus(row.status))
 
 
 def new_nonce() -> str:

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.database import Database
 from bot.errors import InvalidInput, NotFound
 from bot.models import Feed, utcnow
+from bot.models.base import snapshot
 
 MAX_FEEDS_PER_GUILD = 25
 
@@ -39,24 +40,7 @@ class FeedRecord:
     @classmethod
     def from_row(cls, row: Feed) -> FeedRecord:
         """Snapshot a row."""
-        return cls(
-            id=row.id,
-            guild_id=row.guild_id,
-            url=row.url,
-            channel_id=row.channel_id,
-            ping_role_id=row.ping_role_id,
-            wordpress_api_url=row.wordpress_api_url,
-            etag=row.etag,
-            last_modified=row.last_modified,
-            paused=row.paused,
-            paused_reason=row.paused_reason,
-            primed=row.primed,
-            consecutive_failures=row.consecutive_failures,
-            next_fetch_at=row.next_fetch_at,
-            last_success_at=row.last_success_at,
-            last_error_at=row.last_error_at,
-            last_error=row.last_error,
-        )
+        return snapshot(cls, row)
 
 
 class FeedRegistry:

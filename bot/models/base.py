@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import DateTime, MetaData
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
+
+SnapshotT = TypeVar("SnapshotT")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -17,6 +20,13 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+def snapshot(cls: type[SnapshotT], row: object, **overrides: Any) -> SnapshotT:
+    """Copy a row's columns into the frozen dataclass `cls` with the same field names."""
+    values = {field.name: getattr(row, field.name) for field in fields(cls)}  # type: ignore[arg-type]
+    values.update(overrides)
+    return cls(**values)
 
 
 def utcnow() -> datetime:

@@ -43,6 +43,7 @@ class CrosspostQueue:
         self._announcements = announcements
         self._budget = SlidingBudget()
         self._queue: deque[AnnouncementRecord] = deque()
+        self._queued_ids: set[int] = set()
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -57,7 +58,10 @@ class CrosspostQueue:
             await asyncio.gather(self._task, return_exceptions=True)
 
     def add(self, record: AnnouncementRecord) -> None:
-        """Queue an announcement for crossposting."""
+        """Queue an announcement for crossposting (once, however often it is asked)."""
+        if record.id in self._queued_ids:
+            return
+        self._queued_ids.add(record.id)
         self._queue.append(record)
         self._wakeup.set()
 
@@ -80,6 +84,9 @@ class CrosspostQueue:
                     await asyncio.wait_for(self._wakeup.wait(), timeout=wait)
                 continue
             self._queue.popleft()
+            self._queued_ids.discard(record.id)
+            if (await self._announcements.get(record.id)).crossposted:
+                continue
             self._budget.spend(record.channel_id, loop.time())
             await self._crosspost(record)
 
