@@ -16,8 +16,6 @@ from bot.feeds.poller import FeedPoller, SourceError, SourceResult, backoff_dela
 from bot.feeds.registry import FeedRecord, FeedRegistry
 from tests.unit.test_feed_intake import item
 
-NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
-
 
 class ScriptedSource:
     """An item source that plays back results and failures in order."""
@@ -59,7 +57,7 @@ class Clock:
     """A clock the test moves."""
 
     def __init__(self) -> None:
-        self.now = NOW
+        self.now = datetime.now(UTC)  # feeds are registered as due at the real now
 
     def __call__(self) -> datetime:
         return self.now
