@@ -158,6 +158,8 @@ class Publisher:
         record = await self._open_thread(record, message, article)
         if channel.is_news() and not record.crossposted:
             self._crossposts.add(record)
+        # Other cogs (poll suggestions, ...) listen with `on_article_announced(article, record)`.
+        self._client.dispatch("article_announced", article, record)
         return record
 
     async def _open_thread(
