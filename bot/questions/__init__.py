@@ -1,0 +1,1 @@
+"""Questions: answer readers from the stored key facts and outlook, with citations."""

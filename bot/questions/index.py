@@ -1,0 +1,193 @@
+"""An in-memory BM25 index over key facts and outlook items, with their article's title.
+
+Each passage (one key fact or one outlook paragraph) is a document whose fields are weighted
+into one bag of terms: its own text (and label) counts fully, its article's title and category
+less. Scoring is Okapi BM25 (k1=1.2, b=0.75) over the analysed terms of
+`bot.questions.analysis`; besides the score, each hit carries its *coverage*: the share of the
+question's IDF mass that the passage matches, a corpus-independent measure of how much of the
+question it speaks to, used to decide when to decline.
+
+Articles can be replaced one at a time, so the service keeps the index current cheaply.
+"""
+
+from __future__ import annotations
+
+import enum
+import heapq
+import math
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.questions.analysis import terms as analyze_terms
+from bot.questions.analysis import unique
+
+K1 = 1.2
+B = 0.75
+TEXT_WEIGHT = 1.0
+LABEL_WEIGHT = 1.0
+TITLE_WEIGHT = 0.5
+CATEGORY_WEIGHT = 0.3
+
+
+class PassageKind(enum.StrEnum):
+    """What a passage is."""
+
+    FACT = "fact"
+    OUTLOOK = "outlook"
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleInfo:
+    """What an answer cites about an article."""
+
+    id: int
+    title: str
+    url: str
+    category: str | None
+    published_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """One key fact or outlook paragraph, as stored."""
+
+    kind: PassageKind
+    row_id: int
+    article_id: int
+    position: int
+    label: str | None  # a fact's label, or an outlook item's section heading
+    text: str
+
+    @property
+    def key(self) -> int:
+        """Index key: facts and outlook items have separate id spaces."""
+        return self.row_id * 2 + (1 if self.kind is PassageKind.OUTLOOK else 0)
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A passage that matched, with its BM25 score and the share of the question it covers."""
+
+    passage: Passage
+    score: float
+    coverage: float
+    matched: frozenset[str]
+
+
+class PassageIndex:
+    """Inverted index: term -> {passage key: weighted term frequency}."""
+
+    def __init__(self) -> None:
+        self._postings: dict[str, dict[int, float]] = {}
+        self._lengths: dict[int, float] = {}
+        self._passages: dict[int, Passage] = {}
+        self._doc_terms: dict[int, tuple[str, ...]] = {}
+        self._article_keys: dict[int, list[int]] = {}
+        self.articles: dict[int, ArticleInfo] = {}
+        self._total_length = 0.0
+
+    def __len__(self) -> int:
+        """Count indexed passages."""
+        return len(self._passages)
+
+    @property
+    def passage_count(self) -> int:
+        """Count indexed passages."""
+        return len(self._passages)
+
+    def passages_of(self, article_id: int) -> list[Passage]:
+        """List an article's passages in their stored order (facts first)."""
+        found = [self._passages[key] for key in self._article_keys.get(article_id, ())]
+        return sorted(found, key=lambda p: (p.kind is PassageKind.OUTLOOK, p.position))
+
+    def newest_article(self) -> ArticleInfo | None:
+        """Return the most recently published article that has passages."""
+        candidates = [self.articles[a] for a, keys in self._article_keys.items() if keys]
+        if not candidates:
+            return None
+        return max(candidates, key=lambda a: (a.published_at is not None, a.published_at, a.id))
+
+    def replace_article(self, article: ArticleInfo, passages: Iterable[Passage]) -> None:
+        """Index an article's passages, replacing whatever was indexed for it before."""
+        self.remove_article(article.id)
+        self.articles[article.id] = article
+        context = Counter()
+        for term in analyze_terms(article.title):
+            context[term] += TITLE_WEIGHT
+        for term in analyze_terms(article.category or ""):
+            context[term] += CATEGORY_WEIGHT
+        keys = []
+        for passage in passages:
+            bag = Counter(context)
+            for term in analyze_terms(passage.text):
+                bag[term] += TEXT_WEIGHT
+            for term in analyze_terms(passage.label or ""):
+                bag[term] += LABEL_WEIGHT
+            key = passage.key
+            keys.append(key)
+            self._passages[key] = passage
+            self._doc_terms[key] = tuple(bag)
+            length = sum(bag.values())
+            self._lengths[key] = length
+            self._total_length += length
+            for term, weight in bag.items():
+                self._postings.setdefault(term, {})[key] = weight
+        self._article_keys[article.id] = keys
+
+    def remove_article(self, article_id: int) -> None:
+        """Forget an article and its passages."""
+        for key in self._article_keys.pop(article_id, ()):
+            for term in self._doc_terms.pop(key, ()):
+                posting = self._postings.get(term)
+                if posting is not None:
+                    posting.pop(key, None)
+                    if not posting:
+                        del self._postings[term]
+            self._total_length -= self._lengths.pop(key, 0.0)
+            self._passages.pop(key, None)
+        self.articles.pop(article_id, None)
+
+    def idf(self, term: str) -> float:
+        """BM25's inverse document frequency (never negative); unknown terms weigh most."""
+        count = len(self._passages)
+        frequency = len(self._postings.get(term, ()))
+        return math.log(1.0 + (count - frequency + 0.5) / (frequency + 0.5))
+
+    def search(self, query_terms: Sequence[str], *, limit: int = 50) -> list[Hit]:
+        """Return the best-scoring passages for the analysed question terms."""
+        query = unique(query_terms)
+        if not query or not self._passages:
+            return []
+        average = self._total_length / len(self._passages)
+        weights = {term: self.idf(term) for term in query}
+        total_weight = sum(weights.values()) or 1.0
+        scores: dict[int, float] = {}
+        matched_weight: dict[int, float] = {}
+        lengths = self._lengths
+        constant = K1 * (1.0 - B)  # BM25: tf + K1 * (1 - B + B * length / average)
+        per_length = K1 * B / average
+        for term in query:
+            posting = self._postings.get(term)
+            if not posting:
+                continue
+            idf = weights[term]
+            numerator = idf * (K1 + 1.0)
+            for key, tf in posting.items():
+                gain = numerator * tf / (tf + constant + per_length * lengths[key])
+                scores[key] = scores.get(key, 0.0) + gain
+                matched_weight[key] = matched_weight.get(key, 0.0) + idf
+        best = heapq.nlargest(limit, scores.items(), key=lambda item: item[1])
+        hits = []
+        for key, score in best:
+            doc_terms = set(self._doc_terms[key])
+            hits.append(
+                Hit(
+                    passage=self._passages[key],
+                    score=score,
+                    coverage=matched_weight[key] / total_weight,
+                    matched=frozenset(term for term in query if term in doc_terms),
+                )
+            )
+        return hits
