@@ -26,7 +26,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--env-file", default=".env", help="settings file to read (default: .env if present)"
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    commands.add_parser("run", help="upgrade the database and run the bot")
+    run = commands.add_parser("run", help="upgrade the database and run the bot")
+    run.add_argument(
+        "--shards",
+        type=int,
+        metavar="N",
+        help="the bot's total number of shards (overrides NEWSROOM_SHARD_COUNT)",
+    )
+    run.add_argument(
+        "--shard-ids",
+        metavar="A,B",
+        help="the shards this process runs, 0 to N-1 (overrides NEWSROOM_SHARD_IDS; default all)",
+    )
     commands.add_parser("check", help="validate settings and the database, and print a report")
     ingest = commands.add_parser(
         "ingest", help="extract an article from a file or URL, store it and print what was found"
@@ -54,14 +65,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        settings = load_settings(args.env_file)
+        settings = load_settings(args.env_file, **_setting_overrides(args))
     except SettingsError as exc:
         sys.stderr.write("Newsroom's settings are invalid:\n")
         for problem in exc.problems:
             sys.stderr.write(f"  {problem}\n")
         sys.stderr.write("See .env.example for what each setting takes.\n")
         return 2
-    configure_logging(settings.log_level)
+    secrets = (settings.discord_token.get_secret_value(),) if settings.discord_token else ()
+    configure_logging(settings.log_level, settings.log_format, secrets)
     if args.command == "run":
         from bot.app.runner import run_bot
 
@@ -75,6 +87,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "ingest":
         return asyncio.run(_ingest_command(settings, args.source))
     return asyncio.run(_db_command(settings, args.db_command, getattr(args, "revision", "head")))
+
+
+def _setting_overrides(args: argparse.Namespace) -> dict[str, object]:
+    """Turn command-line options into the settings they override."""
+    overrides: dict[str, object] = {}
+    if getattr(args, "shards", None) is not None:
+        overrides["NEWSROOM_SHARD_COUNT"] = args.shards
+    if getattr(args, "shard_ids", None) is not None:
+        overrides["NEWSROOM_SHARD_IDS"] = args.shard_ids
+    return overrides
 
 
 async def _poll_once_command(settings: Settings) -> int:

@@ -13,9 +13,12 @@ from discord.ext import commands
 import cogs
 from bot import __version__
 from bot.app.context import AppContext
+from bot.app.operations import event_counter, register_bot_metrics, start_operations_server
 from bot.app.tree import NewsroomTree
 from bot.config import Settings
 from bot.database import Database
+from bot.operations.metrics import Counter
+from bot.operations.server import OperationsServer
 
 log = logging.getLogger(__name__)
 
@@ -64,8 +67,8 @@ class NewsroomBot(commands.AutoShardedBot):
             intents=required_intents(),
             tree_cls=NewsroomTree,
             allowed_mentions=discord.AllowedMentions.none(),
-            shard_count=shard_count,
-            shard_ids=shard_ids,
+            shard_count=shard_count if shard_count is not None else settings.shard_count,
+            shard_ids=shard_ids if shard_ids is not None else settings.process_shard_ids,
             enable_debug_events=False,
             guild_ready_timeout=guild_ready_timeout,
         )
@@ -74,12 +77,16 @@ class NewsroomBot(commands.AutoShardedBot):
         self.extension_names = list(extensions) if extensions is not None else None
         self.failed_extensions: dict[str, BaseException] = {}
         self._http: aiohttp.ClientSession | None = None
+        self._events: Counter | None = None
+        self.operations: OperationsServer | None = None
 
     async def setup_hook(self) -> None:
         """Open the shared HTTP session, load every cog and sync application commands."""
         await self.database.ping()
         self._http = aiohttp.ClientSession(timeout=HTTP_TIMEOUT, headers={"User-Agent": USER_AGENT})
         self.context = AppContext.build(self.settings, self.database, self._http)
+        self._events = event_counter(self.context.metrics)
+        register_bot_metrics(self, self.context)
         for name in self.extension_names or discover_extensions():
             try:
                 await self.load_extension(name)
@@ -89,6 +96,15 @@ class NewsroomBot(commands.AutoShardedBot):
             else:
                 log.info("Loaded extension %s", name)
         await self.sync_commands()
+        self.operations = await start_operations_server(self.context)
+        if self.shard_count is not None:
+            log.info("Running shards %s of %d", self.shard_ids or "all", self.shard_count)
+
+    def dispatch(self, event_name: str, /, *args: object, **kwargs: object) -> None:
+        """Count every event (for /metrics), then hand it to the listeners."""
+        if self._events is not None:
+            self._events.inc(event=event_name)
+        super().dispatch(event_name, *args, **kwargs)
 
     async def sync_commands(self) -> None:
         """Register the slash commands: per configured guild (instant), else globally."""
@@ -109,6 +125,11 @@ class NewsroomBot(commands.AutoShardedBot):
                 await self.unload_extension(name)
             except commands.ExtensionError:
                 log.exception("Extension %s failed to unload cleanly", name)
+        if self.operations is not None:
+            await self.operations.stop()
+        context: AppContext | None = getattr(self, "context", None)
+        if context is not None and context.leases is not None:
+            await context.leases.release_all()
         if self._http is not None and not self._http.closed:
             await self._http.close()
         await super().close()

@@ -11,10 +11,16 @@ from bot.articles.announcements import AnnouncementService
 from bot.articles.routing import CategoryRoutes
 from bot.articles.store import ArticleStore
 from bot.config import Settings
+from bot.coordination import Leases
 from bot.database import Database
 from bot.feeds.registry import FeedRegistry
 from bot.guild_settings import GuildSettingsService
 from bot.models import utcnow
+from bot.operations.health import HealthChecks
+from bot.operations.metrics import Metrics
+from bot.polls.service import PollService
+from bot.questions.service import QuestionService
+from bot.questions.setup import build_questions
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +35,12 @@ class AppContext:
     announcements: AnnouncementService
     feeds: FeedRegistry
     routes: CategoryRoutes
+    polls: PollService
+    questions: QuestionService
     started_at: datetime = field(default_factory=utcnow)
+    leases: Leases | None = None  # named one-owner-at-a-time jobs (bot/coordination.py)
+    metrics: Metrics = field(default_factory=Metrics)  # add your counters: see bot/operations
+    health: HealthChecks = field(default_factory=HealthChecks)  # /healthz checks of workers
 
     @classmethod
     def build(
@@ -45,4 +56,7 @@ class AppContext:
             announcements=AnnouncementService(database),
             feeds=FeedRegistry(database),
             routes=CategoryRoutes(database),
+            polls=PollService(database),
+            questions=build_questions(settings, database, http),
+            leases=Leases(database, retry_seconds=settings.lease_retry_seconds),
         )

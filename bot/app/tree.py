@@ -12,6 +12,7 @@ import discord
 from discord import app_commands
 
 from bot.errors import NewsroomError
+from bot.logs import bind_log_context
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +79,17 @@ async def send_ephemeral(interaction: discord.Interaction, content: str) -> None
 
 class NewsroomTree(app_commands.CommandTree):
     """A command tree that answers every failed command with a short private message."""
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        """Tag this command's log lines with its guild, channel, user and command."""
+        command = interaction.command.qualified_name if interaction.command else None
+        bind_log_context(
+            guild_id=interaction.guild_id,
+            channel_id=interaction.channel_id,
+            user_id=interaction.user.id,
+            command=command,
+        )
+        return True
 
     async def on_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError

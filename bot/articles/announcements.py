@@ -156,6 +156,16 @@ class AnnouncementService:
             )
             return int(count or 0)
 
+    async def count_all_queued(self) -> int:
+        """Count queued announcements of every feed (a queue depth for /metrics)."""
+        async with self._database.sessions() as session:
+            count = await session.scalar(
+                select(func.count())
+                .select_from(Announcement)
+                .where(Announcement.status == AnnouncementStatus.QUEUED)
+            )
+            return int(count or 0)
+
     async def record_posted(
         self, announcement_id: int, *, message_id: int, posted_hash: str
     ) -> AnnouncementRecord:

@@ -10,7 +10,7 @@ from bot.articles.announcements import AnnouncementRecord, AnnouncementService, 
 from bot.articles.store import ArticleStore, StoredArticle
 from bot.feeds.registry import FeedRecord
 from bot.guild_settings import GuildSettingsService
-from cogs.articles._publisher import Publisher
+from cogs.articles._publisher import Publisher, messageable, text_channel
 
 log = logging.getLogger(__name__)
 
@@ -34,8 +34,8 @@ class DiscordAnnouncer:
 
     async def post(self, record: AnnouncementRecord, feed: FeedRecord) -> bool:
         """Post one queued announcement; False leaves it queued for a later cycle."""
-        channel = self._client.get_channel(record.channel_id)
-        if not isinstance(channel, discord.TextChannel):
+        channel = await text_channel(self._client, record.channel_id)
+        if channel is None:
             log.warning(
                 "Feed %s: channel %s is gone or not a text channel", feed.id, record.channel_id
             )
@@ -71,10 +71,10 @@ class DiscordAnnouncer:
     async def tell_editors(self, guild_id: int, text: str) -> None:
         """Post a notice in the guild's log channel (or log it when there is none)."""
         config = await self._guild_settings.get(guild_id)
-        channel = self._client.get_channel(config.log_channel_id) if config.log_channel_id else None
-        if not isinstance(channel, discord.TextChannel):
+        if config.log_channel_id is None:
             log.warning("Guild %s has no log channel for this notice: %s", guild_id, text)
             return
+        channel = messageable(self._client, config.log_channel_id, guild_id)
         try:
             await channel.send(text, allowed_mentions=discord.AllowedMentions.none())
         except discord.HTTPException as exc:

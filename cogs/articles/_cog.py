@@ -20,11 +20,20 @@ from bot.errors import NotConfigured
 from bot.feeds.poller import FeedPoller
 from bot.guild_settings import Feature
 from bot.models import utcnow
+from cogs.articles._operations import (
+    FEED_POLLING_JOB,
+    FeedPollingMetrics,
+    register_health,
+    unregister_health,
+)
 from cogs.articles._publisher import CrosspostQueue, Publisher
 from cogs.articles._render import announcement_embed
 from cogs.articles._views import preview_view
 
 log = logging.getLogger(__name__)
+
+# On PostgreSQL another process may add a feed; the owner looks for due feeds at least this often.
+SHARED_DATABASE_MAX_SLEEP = 30.0
 
 
 def jump_url(guild_id: int, channel_id: int, message_id: int | None) -> str:
@@ -53,11 +62,14 @@ class ArticlesCog(commands.Cog, name="Articles"):
         self._polling: asyncio.Task[None] | None = None
         self.cycles_completed = 0
         self._cycle_finished = asyncio.Condition()
+        self.lease = context.leases.lease(FEED_POLLING_JOB) if context.leases else None
+        self.feed_metrics = FeedPollingMetrics(context)
 
     async def cog_load(self) -> None:
         """Start the crosspost worker and the feed poller."""
         self.crossposts.start()
         self._polling = asyncio.create_task(self._poll_forever(), name="newsroom-feeds")
+        register_health(self.context, lambda: self._polling, self.crossposts)
 
     async def cog_unload(self) -> None:
         """Stop both; queued work stays in the database for the next start."""
@@ -65,6 +77,9 @@ class ArticlesCog(commands.Cog, name="Articles"):
             self._polling.cancel()
             await asyncio.gather(self._polling, return_exceptions=True)
         await self.crossposts.stop()
+        unregister_health(self.context)
+        if self.lease is not None:
+            await self.lease.release()
 
     def wake_poller(self) -> None:
         """Make the poller look for due feeds now (after /feed add or resume)."""
@@ -73,11 +88,23 @@ class ArticlesCog(commands.Cog, name="Articles"):
     async def _poll_forever(self) -> None:
         """Run polling cycles until unloaded, sleeping until the next feed is due."""
         await self.bot.wait_until_ready()
+        acquisitions = 0
         while True:
             self._wake.clear()  # a wake during the cycle below makes the next one start at once
+            interval = self.poller.interval.total_seconds()
+            if self.context.database.backend == "postgresql":
+                interval = min(interval, SHARED_DATABASE_MAX_SLEEP)
             try:
+                if self.lease is not None and not await self.lease.ensure():
+                    # A standby: another process polls; try to take over every retry_seconds.
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._wake.wait(), self.lease.retry_seconds)
+                    continue
+                if self.lease is not None and self.lease.acquisitions != acquisitions:
+                    acquisitions = self.lease.acquisitions
+                    await self.publisher.resume_pending()  # what a dead owner left half-posted
                 await self.follow_site_feed()
-                await self.poller.run_cycle()
+                self.feed_metrics.record(await self.poller.run_cycle())
                 next_due = await self.context.feeds.next_due_at()
             except Exception:  # the loop must outlive one bad cycle; logged with its traceback
                 log.exception("A feed polling cycle failed; trying again later")
@@ -85,7 +112,6 @@ class ArticlesCog(commands.Cog, name="Articles"):
             async with self._cycle_finished:
                 self.cycles_completed += 1
                 self._cycle_finished.notify_all()
-            interval = self.poller.interval.total_seconds()
             delay = interval if next_due is None else (next_due - utcnow()).total_seconds()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=min(max(delay, 1.0), interval))

@@ -35,6 +35,28 @@ def ping_mentions(role_id: int | None) -> discord.AllowedMentions:
     return discord.AllowedMentions(everyone=False, users=False, roles=roles, replied_user=False)
 
 
+async def text_channel(client: discord.Client, channel_id: int) -> discord.TextChannel | None:
+    """Find a text channel in the cache or, when another process's shard has it, over REST."""
+    channel = client.get_channel(channel_id)
+    if channel is None:
+        try:
+            channel = await client.fetch_channel(channel_id)
+        except (discord.NotFound, discord.Forbidden):
+            return None
+    return channel if isinstance(channel, discord.TextChannel) else None
+
+
+Postable = discord.TextChannel | discord.Thread | discord.PartialMessageable
+
+
+def messageable(client: discord.Client, channel_id: int, guild_id: int | None) -> Postable:
+    """Return a handle to send to or edit in a channel, cached or not (REST needs only the id)."""
+    channel = client.get_channel(channel_id)
+    if isinstance(channel, discord.TextChannel | discord.Thread):
+        return channel
+    return client.get_partial_messageable(channel_id, guild_id=guild_id)
+
+
 class CrosspostQueue:
     """Publish announcements to following servers, paced to each channel's hourly budget."""
 
@@ -56,6 +78,14 @@ class CrosspostQueue:
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
+
+    def task(self) -> asyncio.Task[None] | None:
+        """Return the background worker's task (for health checks)."""
+        return self._task
+
+    def __len__(self) -> int:
+        """Return how many announcements wait to be crossposted by this process."""
+        return len(self._queue)
 
     def add(self, record: AnnouncementRecord) -> None:
         """Queue an announcement for crossposting (once, however often it is asked)."""
@@ -92,9 +122,9 @@ class CrosspostQueue:
 
     async def _crosspost(self, record: AnnouncementRecord) -> None:
         """Publish one message to following servers, logging (not raising) failures."""
-        channel = self._client.get_channel(record.channel_id)
-        if not isinstance(channel, discord.TextChannel) or record.message_id is None:
+        if record.message_id is None:
             return
+        channel = messageable(self._client, record.channel_id, record.guild_id)
         try:
             await channel.get_partial_message(record.message_id).publish()
         except discord.HTTPException as exc:
@@ -206,8 +236,8 @@ class Publisher:
     async def resume_pending(self) -> None:
         """Finish announcements a crash interrupted (the nonce stops a second post)."""
         for record in await self._announcements.pending():
-            channel = self._client.get_channel(record.channel_id)
-            if not isinstance(channel, discord.TextChannel):
+            channel = await text_channel(self._client, record.channel_id)
+            if channel is None:
                 continue
             article = await self._articles.get(record.article_id)
             try:
@@ -217,7 +247,7 @@ class Publisher:
 
     def _partial_message(self, record: AnnouncementRecord) -> discord.PartialMessage | None:
         """Return the announcement's message handle, if its channel is known."""
-        channel = self._client.get_channel(record.channel_id)
-        if not isinstance(channel, discord.TextChannel) or record.message_id is None:
+        if record.message_id is None:
             return None
+        channel = messageable(self._client, record.channel_id, record.guild_id)
         return channel.get_partial_message(record.message_id)

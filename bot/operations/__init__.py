@@ -1,0 +1,1 @@
+"""Operations: metrics, health checks and the loopback HTTP endpoint that serves them."""
