@@ -18,9 +18,6 @@ from bot.guild_settings import GuildSettingsService
 from bot.models import utcnow
 from bot.operations.health import HealthChecks
 from bot.operations.metrics import Metrics
-from bot.polls.service import PollService
-from bot.questions.service import QuestionService
-from bot.questions.setup import build_questions
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,8 +32,6 @@ class AppContext:
     announcements: AnnouncementService
     feeds: FeedRegistry
     routes: CategoryRoutes
-    polls: PollService
-    questions: QuestionService
     started_at: datetime = field(default_factory=utcnow)
     leases: Leases | None = None  # named one-owner-at-a-time jobs (bot/coordination.py)
     metrics: Metrics = field(default_factory=Metrics)  # add your counters: see bot/operations
@@ -56,7 +51,5 @@ class AppContext:
             announcements=AnnouncementService(database),
             feeds=FeedRegistry(database),
             routes=CategoryRoutes(database),
-            polls=PollService(database),
-            questions=build_questions(settings, database, http),
             leases=Leases(database, retry_seconds=settings.lease_retry_seconds),
         )
