@@ -55,6 +55,15 @@ class Settings(BaseSettings):
     fetch_max_bytes: int = Field(
         default=5_000_000, ge=10_000, le=50_000_000, validation_alias="NEWSROOM_FETCH_MAX_BYTES"
     )
+    poll_update_seconds: float = Field(
+        default=3.0, ge=0.05, le=600, validation_alias="NEWSROOM_POLL_UPDATE_SECONDS"
+    )
+    poll_min_duration_seconds: int = Field(
+        default=60, ge=1, le=86_400, validation_alias="NEWSROOM_POLL_MIN_DURATION_SECONDS"
+    )
+    poll_suggested_duration_seconds: int = Field(
+        default=86_400, ge=60, le=7_776_000, validation_alias="NEWSROOM_POLL_SUGGESTED_SECONDS"
+    )
     log_format: LogFormat = Field(default="text", validation_alias="NEWSROOM_LOG_FORMAT")
     shard_count: int | None = Field(
         default=None, ge=1, le=10_000, validation_alias="NEWSROOM_SHARD_COUNT"

@@ -18,6 +18,7 @@ from bot.guild_settings import GuildSettingsService
 from bot.models import utcnow
 from bot.operations.health import HealthChecks
 from bot.operations.metrics import Metrics
+from bot.polls.service import PollService
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +33,7 @@ class AppContext:
     announcements: AnnouncementService
     feeds: FeedRegistry
     routes: CategoryRoutes
+    polls: PollService
     started_at: datetime = field(default_factory=utcnow)
     leases: Leases | None = None  # named one-owner-at-a-time jobs (bot/coordination.py)
     metrics: Metrics = field(default_factory=Metrics)  # add your counters: see bot/operations
@@ -51,5 +53,6 @@ class AppContext:
             announcements=AnnouncementService(database),
             feeds=FeedRegistry(database),
             routes=CategoryRoutes(database),
+            polls=PollService(database),
             leases=Leases(database, retry_seconds=settings.lease_retry_seconds),
         )

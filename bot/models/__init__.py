@@ -12,6 +12,7 @@ from bot.models.articles import (
 )
 from bot.models.base import Base, UTCDateTime, utcnow
 from bot.models.guild import GuildSettings
+from bot.models.polls import Poll, PollOption, PollVote
 
 __all__ = [
     "Announcement",
@@ -23,6 +24,9 @@ __all__ = [
     "GuildSettings",
     "KeyFact",
     "OutlookItem",
+    "Poll",
+    "PollOption",
+    "PollVote",
     "ReaderQuestion",
     "UTCDateTime",
     "utcnow",

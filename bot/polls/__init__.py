@@ -1,0 +1,1 @@
+"""Polls: reader polls with exact counts and deadlines that survive restarts."""

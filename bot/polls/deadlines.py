@@ -1,0 +1,96 @@
+"""Close polls at their deadlines: one task, asleep until the nearest one, woken on changes."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from bot.polls.service import PollRecord, PollService
+
+log = logging.getLogger(__name__)
+
+MAX_SLEEP_SECONDS = 300.0
+RETRY_SECONDS = 5.0
+
+
+class DeadlineOwnership:
+    """Decide whether this process closes polls at their deadlines.
+
+    One process runs the bot today, so it always owns them; a PostgreSQL lease (several
+    processes) goes here, and only here.
+    """
+
+    async def acquire(self) -> bool:
+        """Return True while this process owns the deadlines."""
+        return True
+
+    async def release(self) -> None:
+        """Give the deadlines up (on shutdown)."""
+
+
+class DeadlineScheduler:
+    """Close every due poll, then sleep until the next deadline or a wake-up."""
+
+    def __init__(
+        self,
+        polls: PollService,
+        close: Callable[[PollRecord], Awaitable[None]],
+        *,
+        ownership: DeadlineOwnership | None = None,
+    ) -> None:
+        self._polls = polls
+        self._close = close
+        self._ownership = ownership or DeadlineOwnership()
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self.rounds = 0
+
+    def start(self) -> None:
+        """Start the one scheduler task."""
+        self._task = asyncio.create_task(self._run(), name="newsroom-poll-deadlines")
+
+    async def stop(self) -> None:
+        """Cancel the task; deadlines stay in the database for the next start."""
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+        await self._ownership.release()
+
+    def wake(self) -> None:
+        """Look at the deadlines again (a poll was created or closed)."""
+        self._wake.set()
+
+    async def _run(self) -> None:
+        """Loop until cancelled."""
+        while True:
+            self._wake.clear()  # a wake-up during the round below starts the next one at once
+            try:
+                delay = await self.run_once()
+            except Exception:  # the loop outlives one bad round; logged with its traceback
+                log.exception("Closing due polls failed; trying again shortly")
+                delay = RETRY_SECONDS
+            self.rounds += 1
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=delay)
+
+    async def run_once(self) -> float:
+        """Close the polls that are due; return the seconds until the next deadline."""
+        if not await self._ownership.acquire():
+            return RETRY_SECONDS
+        for poll in await self._polls.due():
+            try:
+                await self._close(poll)
+            except Exception:  # one poll that fails to close must not hold up the others
+                log.exception("Could not close poll %s at its deadline", poll.id)
+        return self._seconds_until(await self._polls.next_deadline())
+
+    def _seconds_until(self, deadline: datetime | None) -> float:
+        """Return how long to sleep before `deadline` (capped, so clock changes are noticed)."""
+        if deadline is None:
+            return MAX_SLEEP_SECONDS
+        seconds = (deadline - self._polls.clock()).total_seconds()
+        return min(max(seconds, 0.0) + 0.01, MAX_SLEEP_SECONDS)
