@@ -55,6 +55,23 @@ class Settings(BaseSettings):
     fetch_max_bytes: int = Field(
         default=5_000_000, ge=10_000, le=50_000_000, validation_alias="NEWSROOM_FETCH_MAX_BYTES"
     )
+    questions_per_window: int = Field(
+        default=3, ge=1, le=100, validation_alias="NEWSROOM_QUESTIONS_PER_WINDOW"
+    )
+    question_window_seconds: float = Field(
+        default=60.0, gt=0, le=3600, validation_alias="NEWSROOM_QUESTION_WINDOW_SECONDS"
+    )
+    question_max_length: int = Field(
+        default=300, ge=20, le=1000, validation_alias="NEWSROOM_QUESTION_MAX_LENGTH"
+    )
+    answer_llm_url: str | None = Field(default=None, validation_alias="NEWSROOM_ANSWER_LLM_URL")
+    answer_llm_model: str = Field(default="", validation_alias="NEWSROOM_ANSWER_LLM_MODEL")
+    answer_llm_key: SecretStr | None = Field(
+        default=None, validation_alias="NEWSROOM_ANSWER_LLM_KEY"
+    )
+    answer_llm_timeout_seconds: float = Field(
+        default=8.0, gt=0, le=60, validation_alias="NEWSROOM_ANSWER_LLM_TIMEOUT_SECONDS"
+    )
     poll_update_seconds: float = Field(
         default=3.0, ge=0.05, le=600, validation_alias="NEWSROOM_POLL_UPDATE_SECONDS"
     )

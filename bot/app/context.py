@@ -19,6 +19,8 @@ from bot.models import utcnow
 from bot.operations.health import HealthChecks
 from bot.operations.metrics import Metrics
 from bot.polls.service import PollService
+from bot.questions.service import QuestionService
+from bot.questions.setup import build_questions
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +36,7 @@ class AppContext:
     feeds: FeedRegistry
     routes: CategoryRoutes
     polls: PollService
+    questions: QuestionService
     started_at: datetime = field(default_factory=utcnow)
     leases: Leases | None = None  # named one-owner-at-a-time jobs (bot/coordination.py)
     metrics: Metrics = field(default_factory=Metrics)  # add your counters: see bot/operations
@@ -54,5 +57,6 @@ class AppContext:
             feeds=FeedRegistry(database),
             routes=CategoryRoutes(database),
             polls=PollService(database),
+            questions=build_questions(settings, database, http),
             leases=Leases(database, retry_seconds=settings.lease_retry_seconds),
         )

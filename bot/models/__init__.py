@@ -13,11 +13,14 @@ from bot.models.articles import (
 from bot.models.base import Base, UTCDateTime, utcnow
 from bot.models.guild import GuildSettings
 from bot.models.polls import Poll, PollOption, PollVote
+from bot.models.questions import AnswerFeedback, AskedQuestion
 
 __all__ = [
     "Announcement",
+    "AnswerFeedback",
     "Article",
     "ArticleKey",
+    "AskedQuestion",
     "Base",
     "CategoryRoute",
     "Feed",

@@ -273,6 +273,13 @@ class QuestionService:
             )
         return question
 
+    def admit(self, text: str, *, guild_id: int | None, user_id: int | None) -> str:
+        """Check the question and count it against the member's cooldown (raises politely)."""
+        question = self.check_question(text)
+        if self._cooldown is not None and user_id is not None:
+            self._cooldown.acquire((guild_id, user_id))
+        return question
+
     async def ask(
         self,
         text: str,
@@ -281,15 +288,25 @@ class QuestionService:
         channel_id: int | None = None,
         user_id: int | None = None,
         thread_id: int | None = None,
+        article_id: int | None = None,
         source: str = "slash",
+        admitted: bool = False,
     ) -> Answer:
-        """Answer a question from stored reporting and record it."""
-        question = self.check_question(text)
-        if self._cooldown is not None and user_id is not None:
-            self._cooldown.acquire((guild_id, user_id))
+        """Answer a question from stored reporting and record it.
+
+        `thread_id` is where it was asked (an article's thread puts that article first);
+        `article_id` names that article directly (the "Ask about this story" button).
+        `admitted` means `admit` already checked it and counted the cooldown.
+        """
+        if admitted:
+            question = self.check_question(text)
+        else:
+            question = self.admit(text, guild_id=guild_id, user_id=user_id)
         await self.refresh()
         analyzed = analyze_question(question)
-        thread_article_id = await self.thread_article(thread_id) if thread_id else None
+        thread_article_id = article_id
+        if thread_article_id is None and thread_id is not None:
+            thread_article_id = await self.thread_article(thread_id)
         retrieval = retrieve(self.index, analyzed, thread_article_id=thread_article_id)
         articles = self.index.articles
         threads = await self._thread_links(retrieval.article_ids, guild_id)

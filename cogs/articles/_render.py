@@ -79,4 +79,6 @@ def read_on_site_view(article: StoredArticle) -> discord.ui.View:
     """Build the row with the "Read on site" link button."""
     view = discord.ui.View(timeout=None)
     view.add_item(discord.ui.Button(label="Read on site", url=article.canonical_url))
+    ask_id = f"question:ask:{article.id}"  # answered by cogs/questions (a DynamicItem)
+    view.add_item(discord.ui.Button(label="Ask about this story", custom_id=ask_id))
     return view
