@@ -43,6 +43,10 @@ def build_parser() -> argparse.ArgumentParser:
         "ingest", help="extract an article from a file or URL, store it and print what was found"
     )
     ingest.add_argument("source", help="an article's URL, or an HTML or plain-text file")
+    ask = commands.add_parser(
+        "ask", help="answer a question from the stored articles, as the bot would in Discord"
+    )
+    ask.add_argument("question", help='the question, in quotes: "What happens next?"')
     feeds = commands.add_parser("feeds", help="work with followed feeds")
     feeds_commands = feeds.add_subparsers(
         dest="feeds_command", metavar="FEEDS_COMMAND", required=True
@@ -84,6 +88,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(run_checks(settings, echo))
     if args.command == "feeds":
         return asyncio.run(_poll_once_command(settings))
+    if args.command == "ask":
+        return asyncio.run(_ask_command(settings, args.question))
     if args.command == "ingest":
         return asyncio.run(_ingest_command(settings, args.source))
     return asyncio.run(_db_command(settings, args.db_command, getattr(args, "revision", "head")))
@@ -115,6 +121,30 @@ async def _poll_once_command(settings: Settings) -> int:
         await database.dispose()
     echo(describe(report))
     return 1 if report.failed else 0
+
+
+async def _ask_command(settings: Settings, question: str) -> int:
+    """Run `newsroom ask QUESTION`: the same text the bot would post."""
+    from bot.database import DATABASE_ERRORS, Database, describe_database_error
+    from bot.errors import NewsroomError
+    from bot.questions.setup import build_questions
+
+    database = Database(settings.database_url)
+    try:
+        await database.upgrade()
+        service = build_questions(settings, database, None)
+        await service.load()
+        answer = await service.ask(question, source="cli")
+    except NewsroomError as exc:
+        sys.stderr.write(f"{exc}\n")
+        return 1
+    except DATABASE_ERRORS as exc:
+        sys.stderr.write(f"{describe_database_error(database, exc)}\n")
+        return 1
+    finally:
+        await database.dispose()
+    echo(answer.text)
+    return 0
 
 
 async def _ingest_command(settings: Settings, source: str) -> int:
