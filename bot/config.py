@@ -37,6 +37,56 @@ class Settings(BaseSettings):
     )
     site_url: str | None = Field(default=None, validation_alias="SITE_URL")
     site_is_wordpress: bool | None = Field(default=None, validation_alias="SITE_IS_WORDPRESS")
+    comments_store: Literal["none", "wordpress", "webhook"] = Field(
+        default="none", validation_alias="COMMENTS_STORE"
+    )
+    comments_wordpress_api_url: str | None = Field(
+        default=None, validation_alias="COMMENTS_WORDPRESS_API_URL"
+    )
+    comments_wordpress_user: str | None = Field(
+        default=None, validation_alias="COMMENTS_WORDPRESS_USER"
+    )
+    comments_wordpress_app_password: SecretStr | None = Field(
+        default=None, validation_alias="COMMENTS_WORDPRESS_APP_PASSWORD"
+    )
+    comments_webhook_url: str | None = Field(default=None, validation_alias="COMMENTS_WEBHOOK_URL")
+    comments_webhook_secret: SecretStr | None = Field(
+        default=None, validation_alias="COMMENTS_WEBHOOK_SECRET"
+    )
+    comments_name_format: str = Field(
+        default="{display_name} (via Discord)", validation_alias="COMMENTS_NAME_FORMAT"
+    )
+    comments_email_domain: str = Field(
+        default="discord-members.invalid", validation_alias="COMMENTS_EMAIL_DOMAIN"
+    )
+    comments_hold: bool = Field(default=True, validation_alias="COMMENTS_HOLD_FOR_MODERATION")
+    comments_max_length: int = Field(
+        default=4000, ge=100, le=60_000, validation_alias="COMMENTS_MAX_LENGTH"
+    )
+    comments_blocklist: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=(), validation_alias="COMMENTS_BLOCKLIST"
+    )
+    comments_rate_limit: int = Field(
+        default=5, ge=1, le=1000, validation_alias="COMMENTS_RATE_LIMIT"
+    )
+    comments_rate_window_seconds: float = Field(
+        default=60.0, gt=0, le=86_400, validation_alias="COMMENTS_RATE_WINDOW_SECONDS"
+    )
+    comments_retry_base_seconds: float = Field(
+        default=5.0, gt=0, le=3600, validation_alias="COMMENTS_RETRY_BASE_SECONDS"
+    )
+    comments_retry_max_seconds: float = Field(
+        default=1800.0, gt=0, le=86_400, validation_alias="COMMENTS_RETRY_MAX_SECONDS"
+    )
+    comments_give_up_hours: float = Field(
+        default=72.0, gt=0, le=24 * 60, validation_alias="COMMENTS_GIVE_UP_HOURS"
+    )
+    comments_sync_interval_seconds: float = Field(
+        default=300.0, gt=0, le=86_400, validation_alias="COMMENTS_SYNC_INTERVAL_SECONDS"
+    )
+    comments_concurrency: int = Field(
+        default=4, ge=1, le=32, validation_alias="COMMENTS_DELIVERY_CONCURRENCY"
+    )
     feed_interval_seconds: float = Field(
         default=600.0, ge=30, le=86_400, validation_alias="NEWSROOM_FEED_INTERVAL_SECONDS"
     )
@@ -192,6 +242,53 @@ class Settings(BaseSettings):
                 "(postgresql:// and sqlite:/// are converted for you)"
             )
         return value
+
+    @field_validator("comments_blocklist", mode="before")
+    @classmethod
+    def _split_blocklist(cls, value: object) -> object:
+        """Accept comma-separated blocked words or phrases."""
+        if isinstance(value, str):
+            return tuple(part.strip().lower() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("comments_name_format")
+    @classmethod
+    def _check_name_format(cls, value: str) -> str:
+        """Allow only the {display_name} and {username} placeholders."""
+        try:
+            value.format(display_name="x", username="x")
+        except (KeyError, IndexError, ValueError):
+            raise ValueError(
+                "may use only {display_name} and {username}, like '{display_name} (via Discord)'"
+            ) from None
+        return value
+
+    @model_validator(mode="after")
+    def _check_comment_store(self) -> Settings:
+        """Say which credentials the chosen comment store still needs."""
+        if self.comments_store == "wordpress":
+            needed = (
+                ("SITE_URL or COMMENTS_WORDPRESS_API_URL", self.comments_api_root),
+                ("COMMENTS_WORDPRESS_USER", self.comments_wordpress_user),
+                ("COMMENTS_WORDPRESS_APP_PASSWORD", self.comments_wordpress_app_password),
+            )
+            missing = [name for name, value in needed if not value]
+            if missing:
+                raise ValueError(f"COMMENTS_STORE=wordpress needs {', '.join(missing)}")
+        if self.comments_store == "webhook" and not (
+            self.comments_webhook_url and self.comments_webhook_secret
+        ):
+            raise ValueError(
+                "COMMENTS_STORE=webhook needs COMMENTS_WEBHOOK_URL and COMMENTS_WEBHOOK_SECRET"
+            )
+        return self
+
+    @property
+    def comments_api_root(self) -> str | None:
+        """Return the WordPress REST API root comments go to (SITE_URL's /wp-json by default)."""
+        if self.comments_wordpress_api_url:
+            return self.comments_wordpress_api_url.strip().rstrip("/")
+        return f"{self.site_url}/wp-json" if self.site_url else None
 
     @property
     def database_backend(self) -> str:

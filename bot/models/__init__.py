@@ -11,6 +11,14 @@ from bot.models.articles import (
     ReaderQuestion,
 )
 from bot.models.base import Base, UTCDateTime, utcnow
+from bot.models.comments import (
+    BridgedComment,
+    CommentDelivery,
+    CommentGuild,
+    CommentMember,
+    CommentSyncCursor,
+    CommentTarget,
+)
 from bot.models.guild import GuildSettings
 from bot.models.polls import Poll, PollOption, PollVote
 from bot.models.questions import AnswerFeedback, AskedQuestion
@@ -22,7 +30,13 @@ __all__ = [
     "ArticleKey",
     "AskedQuestion",
     "Base",
+    "BridgedComment",
     "CategoryRoute",
+    "CommentDelivery",
+    "CommentGuild",
+    "CommentMember",
+    "CommentSyncCursor",
+    "CommentTarget",
     "Feed",
     "GuildSettings",
     "KeyFact",

@@ -13,6 +13,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.site.comments import CommentsAPI
+
 START = datetime(2026, 11, 1, 8, tzinfo=UTC)
 
 
@@ -72,6 +74,7 @@ class WordPressSite:
     slow_seconds: float = 2.0
     feed_size: int = 10
     url: str = ""
+    comments: CommentsAPI = field(default_factory=CommentsAPI)
     _runner: web.AppRunner | None = None
     _next_id: int = 100
 
@@ -83,6 +86,7 @@ class WordPressSite:
         app.router.add_get("/loop/", self._loop)
         app.router.add_get("/wp-json/", self._index)
         app.router.add_get("/wp-json/wp/v2/posts", self._rest_posts)
+        self.comments.install(app, lambda: set(self.posts))
         app.router.add_get("/{slug}/", self._page)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -221,7 +225,9 @@ xmlns:atom="http://www.w3.org/2005/Atom"><channel><title>{self.name}</title>
 
     async def _rest_posts(self, request: web.Request) -> web.Response:
         per_page = int(request.query.get("per_page", "10"))
-        posts = self._newest(per_page)
+        posts = self._newest(len(self.posts) if "slug" in request.query else per_page)
+        if "slug" in request.query:
+            posts = [p for p in posts if p.slug == request.query["slug"]][:per_page]
         payload = [
             {
                 "id": p.id,

@@ -1,0 +1,1 @@
+"""Comments: members' words from article threads to the site's comments, with consent."""

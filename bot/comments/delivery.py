@@ -1,0 +1,143 @@
+"""The delivery worker: takes due outbox entries and carries them out against the comment store."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from bot.comments.outbox import Claim, CommentOutbox, Outcome
+from bot.comments.records import Action, CommentRecord
+from bot.comments.store import (
+    CommentStore,
+    DeliveryError,
+    OutgoingComment,
+    PermanentError,
+    RemoteComment,
+    TransientError,
+)
+from bot.models import utcnow
+
+log = logging.getLogger(__name__)
+
+IDLE_SECONDS = 300.0
+
+Notify = Callable[[CommentRecord, Outcome], Awaitable[None]]
+
+
+async def _ignore(comment: CommentRecord, outcome: Outcome) -> None:
+    """Default listener: nothing to show."""
+
+
+class DeliveryWorker:
+    """Deliver the outbox with bounded concurrency; sleep until woken or the next entry is due."""
+
+    def __init__(
+        self, outbox: CommentOutbox, store: CommentStore, *, notify: Notify = _ignore
+    ) -> None:
+        self._outbox = outbox
+        self._store = store
+        self._notify = notify
+        self._wakeup = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self.delivered = 0
+
+    def start(self) -> None:
+        """Start the background task."""
+        self._task = asyncio.create_task(self._run(), name="newsroom-comment-delivery")
+
+    async def stop(self) -> None:
+        """Stop it; leased entries return to the queue when their lease ends."""
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+
+    def wake(self) -> None:
+        """Look for work now (called after something is added to the outbox)."""
+        self._wakeup.set()
+
+    async def _run(self) -> None:
+        """Deliver until cancelled."""
+        while True:
+            self._wakeup.clear()
+            try:
+                worked = await self.run_once()
+            except Exception:  # the worker must outlive a bad round; logged with its traceback
+                log.exception("A comment delivery round failed; trying again shortly")
+                worked = 0
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wakeup.wait(), timeout=5.0)
+                continue
+            if worked:
+                continue
+            await self._sleep_until_due()
+
+    async def _sleep_until_due(self) -> None:
+        """Wait for a wake-up, or until the earliest entry is due."""
+        due = await self._outbox.next_due_at()
+        delay = IDLE_SECONDS if due is None else (due - utcnow()).total_seconds()
+        delay = min(max(delay, 0.01), IDLE_SECONDS)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wakeup.wait(), timeout=delay)
+
+    async def run_once(self, *, now: datetime | None = None) -> int:
+        """Claim one batch and carry it out; return how many entries were handled."""
+        claims = await self._outbox.claim_due(self._outbox.policy.concurrency, now=now)
+        if claims:
+            await asyncio.gather(*(self._deliver(claim) for claim in claims))
+        return len(claims)
+
+    async def drain(self, *, now: datetime | None = None) -> None:
+        """Deliver everything due (now, or at `now`), for scripts and tests."""
+        while await self.run_once(now=now):
+            pass
+
+    async def _deliver(self, claim: Claim) -> None:
+        """Carry out one entry and record the result."""
+        try:
+            remote = await self._perform(claim)
+        except TransientError as exc:
+            outcome = await self._outbox.retry_later(claim, str(exc), retry_after=exc.retry_after)
+        except PermanentError as exc:
+            outcome = await self._outbox.failed(claim, str(exc))
+        except DeliveryError as exc:
+            outcome = await self._outbox.retry_later(claim, str(exc))
+        else:
+            outcome = await self._outbox.succeeded(claim, remote)
+            self.delivered += 1
+        if outcome.comment is not None and (outcome.changed or outcome.failed):
+            try:
+                await self._notify(outcome.comment, outcome)
+            except Exception:  # showing a status must never stop deliveries; logged
+                log.exception("Could not show the status of comment %s", outcome.comment.id)
+
+    async def _perform(self, claim: Claim) -> RemoteComment | None:
+        """Make the call the entry stands for."""
+        comment = claim.comment
+        if claim.action is Action.CREATE:
+            post_ref = claim.post_ref or await self._resolve(claim)
+            return await self._store.create(
+                OutgoingComment(
+                    key=f"newsroom-{comment.guild_id}-{comment.id}",
+                    post_ref=post_ref,
+                    parent_remote_id=claim.parent_remote_id,
+                    author_name=comment.author_name,
+                    author_email=claim.author_email or "",
+                    content_html=comment.content_html,
+                    hold=self._outbox.policy.hold,
+                )
+            )
+        assert comment.remote_id is not None
+        if claim.action is Action.UPDATE:
+            return await self._store.update(comment.remote_id, comment.content_html)
+        await self._store.trash(comment.remote_id)
+        return None
+
+    async def _resolve(self, claim: Claim) -> str:
+        """Find and remember the article's comment section on the site."""
+        post_ref = await self._store.resolve_post(claim.article)
+        await self._outbox.save_post_ref(claim.article.article_id, post_ref)
+        return post_ref

@@ -1,0 +1,320 @@
+"""The transactional outbox: claim due deliveries in order, record what the site answered."""
+
+from __future__ import annotations
+
+import logging
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.comments.records import (
+    Action,
+    CommentPolicy,
+    CommentRecord,
+    CommentStatus,
+)
+from bot.comments.store import ArticleRef, RemoteComment, RemoteStatus
+from bot.database import Database, insert_ignoring_conflicts
+from bot.models import (
+    Article,
+    ArticleKey,
+    BridgedComment,
+    CommentDelivery,
+    CommentTarget,
+    utcnow,
+)
+
+log = logging.getLogger(__name__)
+
+QUEUED, DONE, FAILED = "queued", "done", "failed"
+SCAN_LIMIT = 500
+REMOTE_TO_STATUS = {
+    RemoteStatus.PUBLISHED: CommentStatus.PUBLISHED,
+    RemoteStatus.HELD: CommentStatus.HELD,
+    RemoteStatus.TRASHED: CommentStatus.TRASHED,
+}
+
+
+def backoff_seconds(
+    attempts: int,
+    policy: CommentPolicy,
+    *,
+    retry_after: float | None = None,
+    rng: random.Random | None = None,
+) -> float:
+    """Exponential backoff with jitter (half to full), never sooner than Retry-After."""
+    ceiling = min(
+        policy.retry_max_seconds, policy.retry_base_seconds * 2.0 ** min(max(attempts - 1, 0), 40)
+    )
+    delay = (rng or random).uniform(ceiling / 2, ceiling)
+    if retry_after is not None:
+        delay = max(delay, min(retry_after, 6 * 3600.0))
+    return delay
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """One delivery taken by the worker, with everything needed to carry it out."""
+
+    delivery_id: int
+    action: Action
+    attempts: int
+    comment: CommentRecord
+    author_email: str | None
+    parent_remote_id: str | None
+    article: ArticleRef
+    post_ref: str | None
+    claimed_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What recording a delivery's result changed, for the Discord side to show."""
+
+    comment: CommentRecord | None
+    changed: bool
+    failed: bool = False
+    error: str | None = None
+
+
+class CommentOutbox:
+    """Deliveries waiting for the site, claimed with a lease so a crash hands them on."""
+
+    def __init__(self, database: Database, policy: CommentPolicy) -> None:
+        self._database = database
+        self.policy = policy
+
+    async def claim_due(self, limit: int, *, now: datetime | None = None) -> list[Claim]:
+        """Lease up to `limit` due deliveries whose turn it is (parents before replies).
+
+        The one place that takes rows: on PostgreSQL it can become SELECT ... FOR UPDATE
+        SKIP LOCKED; the lease makes it safe for one worker per database today.
+        """
+        now = now or utcnow()
+        lease_until = now + timedelta(seconds=self.policy.lease_seconds)
+        async with self._database.sessions.begin() as session:
+            rows = (
+                await session.execute(
+                    select(CommentDelivery, BridgedComment)
+                    .join(BridgedComment, BridgedComment.id == CommentDelivery.comment_id)
+                    .where(CommentDelivery.state == QUEUED)
+                    .order_by(CommentDelivery.id)
+                    .limit(SCAN_LIMIT)
+                )
+            ).all()
+            blocked: set[int] = set()  # comments with an earlier delivery still to do
+            chosen: list[tuple[CommentDelivery, BridgedComment]] = []
+            for delivery, comment in rows:
+                if comment.id in blocked:
+                    continue
+                blocked.add(comment.id)
+                leased = delivery.lease_until is not None and delivery.lease_until > now
+                if leased or delivery.next_attempt_at > now:
+                    continue
+                if not await self._turn_has_come(session, delivery, comment):
+                    continue
+                chosen.append((delivery, comment))
+                if len(chosen) >= limit:
+                    break
+            claims = []
+            for delivery, comment in chosen:
+                taken = await session.execute(
+                    update(CommentDelivery)
+                    .where(
+                        CommentDelivery.id == delivery.id,
+                        CommentDelivery.state == QUEUED,
+                        (CommentDelivery.lease_until.is_(None))
+                        | (CommentDelivery.lease_until <= now),
+                    )
+                    .values(lease_until=lease_until, attempts=CommentDelivery.attempts + 1)
+                )
+                if taken.rowcount != 1:  # type: ignore[attr-defined]
+                    continue
+                claims.append(await self._claim(session, delivery, comment, now))
+            return claims
+
+    async def _turn_has_come(
+        self, session: AsyncSession, delivery: CommentDelivery, comment: BridgedComment
+    ) -> bool:
+        """Hold a reply until its parent is on the site; finish work that has nothing to do."""
+        if delivery.action == Action.CREATE:
+            if comment.parent_id is None:
+                return True
+            parent = await session.get(BridgedComment, comment.parent_id)
+            if parent is None or parent.remote_id is not None:
+                return True
+            # A parent that will never reach the site lets the reply go as a top-level comment.
+            return parent.status in (CommentStatus.FAILED, CommentStatus.TRASHED)
+        if comment.remote_id is not None:
+            return True
+        delivery.state = DONE  # an update or trash of a comment that never reached the site
+        delivery.last_error = "the comment never reached the site"
+        if delivery.action == Action.TRASH:
+            comment.status = CommentStatus.TRASHED
+        return False
+
+    async def _claim(
+        self,
+        session: AsyncSession,
+        delivery: CommentDelivery,
+        comment: BridgedComment,
+        now: datetime,
+    ) -> Claim:
+        """Gather what a delivery needs."""
+        parent_remote = None
+        if comment.parent_id is not None:
+            parent = await session.get(BridgedComment, comment.parent_id)
+            parent_remote = parent.remote_id if parent is not None else None
+        article = await session.get(Article, comment.article_id)
+        assert article is not None
+        keys = tuple(
+            await session.scalars(
+                select(ArticleKey.key).where(ArticleKey.article_id == comment.article_id)
+            )
+        )
+        target = await session.get(CommentTarget, comment.article_id)
+        return Claim(
+            delivery_id=delivery.id,
+            action=Action(delivery.action),
+            attempts=delivery.attempts + 1,
+            comment=CommentRecord.from_row(comment),
+            author_email=comment.author_email,
+            parent_remote_id=parent_remote,
+            article=ArticleRef(article.id, article.url, article.canonical_url, keys),
+            post_ref=target.post_ref if target is not None else None,
+            claimed_at=now,
+        )
+
+    async def save_post_ref(self, article_id: int, post_ref: str) -> None:
+        """Remember the site's reference of an article's comment section."""
+        async with self._database.sessions.begin() as session:
+            await session.execute(
+                insert_ignoring_conflicts(self._database, CommentTarget.__table__).values(
+                    article_id=article_id, post_ref=post_ref
+                )
+            )
+
+    async def post_ref(self, article_id: int) -> str | None:
+        """Return the remembered site reference of an article, if resolved before."""
+        async with self._database.sessions() as session:
+            target = await session.get(CommentTarget, article_id)
+            return target.post_ref if target is not None else None
+
+    async def next_due_at(self) -> datetime | None:
+        """Return when the earliest queued delivery becomes due (or its lease ends)."""
+        async with self._database.sessions() as session:
+            due = await session.scalar(
+                select(func.min(CommentDelivery.next_attempt_at)).where(
+                    CommentDelivery.state == QUEUED
+                )
+            )
+            lease = await session.scalar(
+                select(func.min(CommentDelivery.lease_until)).where(
+                    CommentDelivery.state == QUEUED, CommentDelivery.lease_until.is_not(None)
+                )
+            )
+            times = [t for t in (due, lease) if t is not None]
+            return min(times) if times else None
+
+    async def count(self, state: str = QUEUED) -> int:
+        """Count deliveries in a state."""
+        async with self._database.sessions() as session:
+            return int(
+                await session.scalar(
+                    select(func.count())
+                    .select_from(CommentDelivery)
+                    .where(CommentDelivery.state == state)
+                )
+                or 0
+            )
+
+    # Results ----------------------------------------------------------------------------------
+
+    async def succeeded(self, claim: Claim, remote: RemoteComment | None) -> Outcome:
+        """Record what the site now has; a forgotten comment that just arrived gets trashed."""
+        async with self._database.sessions.begin() as session:
+            delivery = await session.get(CommentDelivery, claim.delivery_id)
+            if delivery is not None:
+                delivery.state = DONE
+                delivery.lease_until = None
+                delivery.last_error = None
+            row = await session.get(BridgedComment, claim.comment.id)
+            if row is None:
+                return Outcome(None, changed=False)
+            before = row.status
+            if claim.action is Action.CREATE and remote is not None:
+                row.remote_id = remote.id
+                if row.status == CommentStatus.FORGOTTEN:
+                    row.author_name, row.author_email, row.content_html = "", None, ""
+                    session.add(CommentDelivery(comment_id=row.id, action=Action.TRASH))
+                else:
+                    row.status = REMOTE_TO_STATUS[remote.status]
+                row.error = None
+            elif claim.action is Action.UPDATE and remote is not None:
+                if row.status not in (CommentStatus.FORGOTTEN, CommentStatus.TRASHED):
+                    row.status = REMOTE_TO_STATUS[remote.status]
+            elif claim.action is Action.TRASH:
+                if row.status == CommentStatus.FORGOTTEN:
+                    await session.delete(row)
+                    return Outcome(None, changed=True)
+                row.status = CommentStatus.TRASHED
+            await session.flush()
+            return Outcome(CommentRecord.from_row(row), changed=row.status != before)
+
+    async def retry_later(
+        self, claim: Claim, error: str, *, retry_after: float | None = None
+    ) -> Outcome:
+        """Put a delivery back with backoff; past the give-up age it fails instead."""
+        now = max(claim.claimed_at, utcnow())
+        async with self._database.sessions.begin() as session:
+            delivery = await session.get(CommentDelivery, claim.delivery_id)
+            if delivery is None:
+                return Outcome(None, changed=False)
+            if now - delivery.created_at > timedelta(hours=self.policy.give_up_hours):
+                return await self._fail(session, delivery, f"gave up after retrying: {error}")
+            delay = backoff_seconds(delivery.attempts, self.policy, retry_after=retry_after)
+            delivery.next_attempt_at = now + timedelta(seconds=delay)
+            delivery.lease_until = None
+            delivery.last_error = error
+            log.info(
+                "Comment delivery %s (%s) will be retried in %.1f s: %s",
+                delivery.id,
+                delivery.action,
+                delay,
+                error,
+            )
+            return Outcome(None, changed=False)
+
+    async def failed(self, claim: Claim, error: str) -> Outcome:
+        """Mark a delivery failed for good (the comment too, when it was its creation)."""
+        async with self._database.sessions.begin() as session:
+            delivery = await session.get(CommentDelivery, claim.delivery_id)
+            if delivery is None:
+                return Outcome(None, changed=False)
+            return await self._fail(session, delivery, error)
+
+    async def _fail(self, session: AsyncSession, delivery: CommentDelivery, error: str) -> Outcome:
+        """Record a permanent failure."""
+        delivery.state = FAILED
+        delivery.lease_until = None
+        delivery.last_error = error
+        row = await session.get(BridgedComment, delivery.comment_id)
+        if row is None:
+            return Outcome(None, changed=False)
+        log.warning("Comment %s: %s failed for good: %s", row.id, delivery.action, error)
+        if delivery.action == Action.CREATE and row.status == CommentStatus.FORGOTTEN:
+            await session.delete(row)
+            return Outcome(None, changed=True)
+        if delivery.action == Action.CREATE:
+            row.status = CommentStatus.FAILED
+        row.error = error
+        await session.flush()
+        return Outcome(
+            CommentRecord.from_row(row),
+            changed=True,
+            failed=delivery.action == Action.CREATE,
+            error=error,
+        )
