@@ -24,6 +24,8 @@ _UNITED_STATES = re.compile(r"(?<![\w.])U\.?S\.?(?:A\.?)?(?![\w])|\bUnited\s+Sta
 _UNITED_KINGDOM = re.compile(r"(?<![\w.])U\.?K\.?(?![\w])|\bUnited\s+Kingdom\b", re.I)
 _UNITED_NATIONS = re.compile(r"(?<![\w.])U\.?N\.?(?![\w])|\bUnited\s+Nations\b", re.I)
 _WORD = re.compile(r"[0-9a-z]+(?:'[a-z]+)?")
+# Discord mentions, channel links, custom emoji and web addresses say nothing about the subject.
+_NOISE = re.compile(r"<(?:@[!&]?|#|a?:\w+:)\d+>|@(?:everyone|here)\b|https?://\S+")
 
 
 def _word_set(text: str) -> frozenset[str]:
@@ -43,7 +45,9 @@ STOPWORDS = _word_set(
     us ve very was wasn we were weren what when where which while who whom why will with won
     would wouldn y you your yours yourself yourselves tell know say said says anything something
     thing things really please also yet still ok okay hey hi hello bot newsroom whats hows
-    wheres whos several many last week weeks month months year years day days ago yesterday
+    wheres whos several many relationship relationships relation relations situation story
+    stories info information detail details last week weeks month months year years day days
+    ago yesterday
     """
 )
 
@@ -53,10 +57,45 @@ LATEST_WORDS = _word_set(
     "updated new news breaking"
 )
 NEXT_WORDS = _word_set(
-    "next will going future expect expected expectation forecast outlook upcoming "
+    "next future expect expected expectation forecast outlook upcoming "
     "coming soon plan plans happen happens happening predict prediction tomorrow"
 )
 INTENT_WORDS = LATEST_WORDS | NEXT_WORDS
+
+# Irregular forms the stemmer leaves alone: word -> its base form, before stemming.
+IRREGULAR: dict[str, str] = {
+    "sent": "send",
+    "struck": "strike",
+    "rose": "rise",
+    "risen": "rise",
+    "fell": "fall",
+    "fallen": "fall",
+    "met": "meet",
+    "won": "win",
+    "lost": "lose",
+    "held": "hold",
+    "led": "lead",
+    "fought": "fight",
+    "paid": "pay",
+    "began": "begin",
+    "begun": "begin",
+    "took": "take",
+    "taken": "take",
+    "gave": "give",
+    "given": "give",
+    "brought": "bring",
+    "bought": "buy",
+    "sold": "sell",
+    "shot": "shoot",
+    "fled": "flee",
+    "chose": "choose",
+    "chosen": "choose",
+    "spoke": "speak",
+    "spoken": "speak",
+    "flew": "fly",
+    "flown": "fly",
+    "killed": "kill",
+}
 
 # stem -> concept. Applied after stemming, on both sides.
 SYNONYMS: dict[str, str] = {
@@ -131,6 +170,7 @@ class AnalyzedQuestion:
 def fold(text: str) -> str:
     """Normalise typography: curly quotes and dashes, accents, and the country abbreviations."""
     text = unicodedata.normalize("NFKC", text)
+    text = _NOISE.sub(" ", text)
     text = text.replace("’", "'").replace("‘", "'").replace("`", "'")
     text = _UNITED_STATES.sub(" unitedst ", text)
     text = _UNITED_KINGDOM.sub(" unitedkingdom ", text)
@@ -142,6 +182,7 @@ def fold(text: str) -> str:
 @lru_cache(maxsize=65_536)
 def stem(word: str) -> str:
     """Stem one lower-case word and fold it onto its synonym concept."""
+    word = IRREGULAR.get(word, word)
     stemmed = _STEMMER.stemWord(word)
     return SYNONYMS.get(stemmed, SYNONYMS.get(word, stemmed))
 
@@ -160,7 +201,10 @@ def analyze_question(text: str) -> AnalyzedQuestion:
     """Analyse a question: its search terms, its intent and its normalised form."""
     found = [word for word in words(text) if len(word) > 1 or word.isdigit()]
     latest = any(word in LATEST_WORDS for word in found)
-    upcoming = any(word in NEXT_WORDS for word in found)
+    opening = " ".join(found[:2])
+    upcoming = any(word in NEXT_WORDS for word in found) or (
+        opening.startswith("will ") or opening in ("how will", "what will", "who will")
+    )
     intent = Intent.NEXT if upcoming else Intent.LATEST if latest else Intent.FACT
     content = [w for w in found if w not in STOPWORDS and w not in INTENT_WORDS]
     return AnalyzedQuestion(

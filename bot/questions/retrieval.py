@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from bot.questions.analysis import AnalyzedQuestion, Intent
 from bot.questions.index import ArticleInfo, Hit, Passage, PassageIndex, PassageKind
 
-MIN_COVERAGE = 0.6
+MIN_COVERAGE = 0.55
 SELECT_COVERAGE = 0.5
 THREAD_BOOST = 1.6
 OUTLOOK_BOOST_FOR_NEXT = 1.4
