@@ -20,9 +20,9 @@ import Stemmer
 _STEMMER = Stemmer.Stemmer("english")
 
 # "U.S.", "US", "USA", "U.S.A." written in capitals mean the United States, never the pronoun.
-_UNITED_STATES = re.compile(r"(?<![\w.])U\.?S\.?(?:A\.?)?(?![\w])|\bUnited\s+States\b", re.I)
-_UNITED_KINGDOM = re.compile(r"(?<![\w.])U\.?K\.?(?![\w])|\bUnited\s+Kingdom\b", re.I)
-_UNITED_NATIONS = re.compile(r"(?<![\w.])U\.?N\.?(?![\w])|\bUnited\s+Nations\b", re.I)
+_UNITED_STATES = re.compile(r"(?<![\w.])U\.?S\.?(?:A\.?)?(?!\w)|(?i:\bunited\s+states\b)")
+_UNITED_KINGDOM = re.compile(r"(?<![\w.])U\.?K\.?(?!\w)|(?i:\bunited\s+kingdom\b)")
+_UNITED_NATIONS = re.compile(r"(?<![\w.])U\.?N\.?(?!\w)|(?i:\bunited\s+nations\b)")
 _WORD = re.compile(r"[0-9a-z]+(?:'[a-z]+)?")
 # Discord mentions, channel links, custom emoji and web addresses say nothing about the subject.
 _NOISE = re.compile(r"<(?:@[!&]?|#|a?:\w+:)\d+>|@(?:everyone|here)\b|https?://\S+")
