@@ -128,8 +128,7 @@ class ArticlesCog(commands.Cog, name="Articles"):
             return
         feed_url = f"{site_url}/feed/"
         for guild_id in self.context.settings.guild_ids:
-            if self.bot.get_guild(guild_id) is None:
-                continue
+            # No cache check: with several processes the guild may be on another one's shard.
             if feed_url in await self.context.feeds.urls(guild_id):
                 continue
             config = await self.context.guild_settings.get(guild_id)
