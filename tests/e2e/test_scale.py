@@ -4,19 +4,18 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass
 
 import aiohttp
 import pytest
 
 from bot.app.client import NewsroomBot
 from bot.database import Database
-from bot.guild_settings import GuildSettingsService, Setting
 from bot.models import utcnow
 from cogs.articles._cog import ArticlesCog
 from tests.e2e.conftest import bot_settings
+from tests.e2e.scale_harness import set_up_guild
 from tests.site.wordpress import WordPressSite
-from tests.standin import Channel, DiscordStandIn, Guild, running
+from tests.standin import DiscordStandIn, running
 from tests.standin.discordpy import no_identify_delay
 
 POSTGRES_ONLY = pytest.mark.parametrize("backend", ["postgresql"])
@@ -28,36 +27,11 @@ class ShardBot(NewsroomBot):
     before_identify_hook = staticmethod(no_identify_delay)
 
 
-@dataclass
-class Site:
-    """A guild set up to announce the news site's feed."""
-
-    guild: Guild
-    news: Channel
-    desk: Channel
-
-
 @pytest.fixture
 async def site() -> AsyncIterator[WordPressSite]:
     served = await WordPressSite().start()
     yield served
     await served.close()
-
-
-async def set_up_guild(standin: DiscordStandIn, database_url: str, shard: int) -> Site:
-    """Create a guild on `shard` of 2 and configure its channels as /setup would."""
-    guild = standin.add_guild("Daily Planet", shard=(shard, 2))
-    news = guild.add_text_channel("news", news=True)
-    desk = guild.add_text_channel("editors-desk")
-    database = Database(database_url)
-    try:
-        await database.upgrade()
-        settings = GuildSettingsService(database)
-        await settings.set(guild.id, Setting.ANNOUNCEMENT_CHANNEL, news.id)
-        await settings.set(guild.id, Setting.LOG_CHANNEL, desk.id)
-    finally:
-        await database.dispose()
-    return Site(guild, news, desk)
 
 
 @asynccontextmanager
