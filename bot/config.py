@@ -84,6 +84,9 @@ class Settings(BaseSettings):
     comments_sync_interval_seconds: float = Field(
         default=300.0, gt=0, le=86_400, validation_alias="COMMENTS_SYNC_INTERVAL_SECONDS"
     )
+    comments_lease_seconds: float = Field(
+        default=120.0, ge=1, le=3600, validation_alias="COMMENTS_LEASE_SECONDS"
+    )
     comments_concurrency: int = Field(
         default=4, ge=1, le=32, validation_alias="COMMENTS_DELIVERY_CONCURRENCY"
     )

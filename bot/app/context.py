@@ -10,6 +10,7 @@ import aiohttp
 from bot.articles.announcements import AnnouncementService
 from bot.articles.routing import CategoryRoutes
 from bot.articles.store import ArticleStore
+from bot.comments.setup import Comments, build_comments
 from bot.config import Settings
 from bot.coordination import Leases
 from bot.database import Database
@@ -37,6 +38,7 @@ class AppContext:
     routes: CategoryRoutes
     polls: PollService
     questions: QuestionService
+    comments: Comments
     started_at: datetime = field(default_factory=utcnow)
     leases: Leases | None = None  # named one-owner-at-a-time jobs (bot/coordination.py)
     metrics: Metrics = field(default_factory=Metrics)  # add your counters: see bot/operations
@@ -58,5 +60,6 @@ class AppContext:
             routes=CategoryRoutes(database),
             polls=PollService(database),
             questions=build_questions(settings, database, http),
+            comments=build_comments(settings, database, http),
             leases=Leases(database, retry_seconds=settings.lease_retry_seconds),
         )

@@ -42,7 +42,12 @@ class DeliveryWorker:
         self._notify = notify
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._progress = asyncio.Condition()
         self.delivered = 0
+        self.retried = 0
+        self.failed = 0
+        self.rounds_started = 0
+        self.last_idle_round = 0  # the latest round that found nothing due
 
     def start(self) -> None:
         """Start the background task."""
@@ -63,6 +68,8 @@ class DeliveryWorker:
         """Deliver until cancelled."""
         while True:
             self._wakeup.clear()
+            self.rounds_started += 1
+            this_round = self.rounds_started
             try:
                 worked = await self.run_once()
             except Exception:  # the worker must outlive a bad round; logged with its traceback
@@ -73,6 +80,9 @@ class DeliveryWorker:
                 continue
             if worked:
                 continue
+            async with self._progress:
+                self.last_idle_round = this_round
+                self._progress.notify_all()
             await self._sleep_until_due()
 
     async def _sleep_until_due(self) -> None:
@@ -82,6 +92,23 @@ class DeliveryWorker:
         delay = min(max(delay, 0.01), IDLE_SECONDS)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wakeup.wait(), timeout=delay)
+
+    async def _count(self, counter: str) -> None:
+        """Advance a progress counter and wake whoever waits on it."""
+        async with self._progress:
+            setattr(self, counter, getattr(self, counter) + 1)
+            self._progress.notify_all()
+
+    async def wait_for(self, predicate: Callable[[DeliveryWorker], bool]) -> None:
+        """Wait until the worker's counters satisfy `predicate` (for tests and benchmarks)."""
+        async with self._progress:
+            await self._progress.wait_for(lambda: predicate(self))
+
+    async def settled(self) -> None:
+        """Wait until a round started after this call finds nothing due (all due work done)."""
+        started = self.rounds_started
+        self.wake()
+        await self.wait_for(lambda worker: worker.last_idle_round > started)
 
     async def run_once(self, *, now: datetime | None = None) -> int:
         """Claim one batch and carry it out; return how many entries were handled."""
@@ -101,13 +128,16 @@ class DeliveryWorker:
             remote = await self._perform(claim)
         except TransientError as exc:
             outcome = await self._outbox.retry_later(claim, str(exc), retry_after=exc.retry_after)
+            await self._count("retried")
         except PermanentError as exc:
             outcome = await self._outbox.failed(claim, str(exc))
+            await self._count("failed")
         except DeliveryError as exc:
             outcome = await self._outbox.retry_later(claim, str(exc))
+            await self._count("retried")
         else:
             outcome = await self._outbox.succeeded(claim, remote)
-            self.delivered += 1
+            await self._count("delivered")
         if outcome.comment is not None and (outcome.changed or outcome.failed):
             try:
                 await self._notify(outcome.comment, outcome)

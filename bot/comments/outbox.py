@@ -88,7 +88,10 @@ class CommentOutbox:
         self.policy = policy
 
     async def claim_due(self, limit: int, *, now: datetime | None = None) -> list[Claim]:
-        """Lease up to `limit` due deliveries whose turn it is (parents before replies).
+        """Lease up to `limit` due deliveries whose turn it is.
+
+        Per comment, deliveries go in order; per story, comments are created in the order
+        written, so parents go before their replies.
 
         The one place that takes rows: on PostgreSQL it can become SELECT ... FOR UPDATE
         SKIP LOCKED; the lease makes it safe for one worker per database today.
@@ -107,10 +110,15 @@ class CommentOutbox:
             ).all()
             blocked: set[int] = set()  # comments with an earlier delivery still to do
             chosen: list[tuple[CommentDelivery, BridgedComment]] = []
+            creating: set[int] = set()  # articles with an earlier comment still to create
             for delivery, comment in rows:
                 if comment.id in blocked:
                     continue
                 blocked.add(comment.id)
+                if delivery.action == Action.CREATE:
+                    if comment.article_id in creating:
+                        continue  # a story's comments reach the site in the order written
+                    creating.add(comment.article_id)
                 leased = delivery.lease_until is not None and delivery.lease_until > now
                 if leased or delivery.next_attempt_at > now:
                     continue

@@ -103,6 +103,7 @@ class CommentPolicy:
             retry_max_seconds=settings.comments_retry_max_seconds,
             give_up_hours=settings.comments_give_up_hours,
             concurrency=settings.comments_concurrency,
+            lease_seconds=settings.comments_lease_seconds,
         )
 
     def shown_name(self, display_name: str, username: str) -> str:

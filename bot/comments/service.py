@@ -103,6 +103,7 @@ class CommentService:
                     guild_id=draft.guild_id,
                     user_id=draft.author_id,
                     consent=Consent.ASKED,
+                    shown_name=shown,  # the name the prompt promises
                     email_token=secrets.token_hex(8),
                     asked_at=utcnow(),
                 )
@@ -287,10 +288,17 @@ class CommentService:
             )
 
     async def opt_in(
-        self, guild_id: int, user_id: int, *, display_name: str, username: str
+        self,
+        guild_id: int,
+        user_id: int,
+        *,
+        display_name: str | None = None,
+        username: str = "",
     ) -> tuple[str, list[CommentRecord]]:
-        """Record consent; queue what the member wrote while asked. Return the name and those."""
-        shown = self.policy.shown_name(display_name, username)
+        """Record consent; queue what the member wrote while asked. Return the name and those.
+
+        Without `display_name` the name shown in the consent prompt is used.
+        """
         now = utcnow()
         async with self._database.sessions.begin() as session:
             await session.execute(
@@ -304,8 +312,10 @@ class CommentService:
             )
             member = await session.get(CommentMember, (guild_id, user_id), populate_existing=True)
             assert member is not None
+            if display_name is not None or not member.shown_name:
+                member.shown_name = self.policy.shown_name(display_name or username, username)
+            shown = member.shown_name
             member.consent = Consent.IN
-            member.shown_name = shown
             member.decided_at = now
             waiting = await session.scalars(
                 select(BridgedComment)

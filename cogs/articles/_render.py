@@ -81,4 +81,6 @@ def read_on_site_view(article: StoredArticle) -> discord.ui.View:
     view.add_item(discord.ui.Button(label="Read on site", url=article.canonical_url))
     ask_id = f"question:ask:{article.id}"  # answered by cogs/questions (a DynamicItem)
     view.add_item(discord.ui.Button(label="Ask about this story", custom_id=ask_id))
+    reply_id = f"comment:reply:{article.id}"  # answered by cogs/comments (a DynamicItem)
+    view.add_item(discord.ui.Button(label="Reply on site", custom_id=reply_id))
     return view

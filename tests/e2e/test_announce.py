@@ -124,8 +124,9 @@ async def test_editor_previews_then_publishes_once_with_thread_and_crosspost(
         announcement.embeds[0]["url"]
         == "https://boldshout.com/iran-putin-alliance-us-strikes-middle-east/"
     )
-    [[button]] = [row["components"] for row in announcement.components]
+    [[button, *others]] = [row["components"] for row in announcement.components]
     assert button["label"] == "Read on site"
+    assert [other["label"] for other in others] == ["Ask about this story", "Reply on site"]
     assert button["url"] == announcement.embeds[0]["url"]
     [thread] = newsroom.guild.threads()
     assert thread.id == announcement.id

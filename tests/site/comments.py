@@ -52,7 +52,7 @@ class CommentsAPI:
     slow_seconds: float = 5.0
     posts_created: int = 0
     _next_id: int = 1000
-    _clock: datetime = field(default_factory=lambda: datetime(2026, 12, 1, 9, tzinfo=UTC))
+    _clock: datetime = field(default_factory=lambda: datetime.now(UTC).replace(microsecond=0))
     _post_ids: Any = None
 
     def install(self, app: web.Application, post_ids: Any) -> None:
