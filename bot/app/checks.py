@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import logging
+
 import discord
 from discord import app_commands
 
 from bot.app.tree import permission_names
+from bot.database import DATABASE_ERRORS
 from bot.errors import InvalidInput, NewsroomError, NotPermitted
 from bot.guild_settings import GuildConfig, GuildSettingsService
+
+log = logging.getLogger(__name__)
+
+DATABASE_UNAVAILABLE = "I can't reach my database right now; please try again in a minute."
 
 ANNOUNCE_PERMISSIONS = (
     "view_channel",
@@ -44,6 +51,9 @@ async def editors_only(
         await require_editor(interaction, guild_settings)
     except NewsroomError as exc:
         raise app_commands.CheckFailure(str(exc)) from exc
+    except DATABASE_ERRORS as exc:  # a check's other errors would leave the member unanswered
+        log.warning("Could not check editor rights (database unavailable): %s", exc)
+        raise app_commands.CheckFailure(DATABASE_UNAVAILABLE) from exc
     return True
 
 

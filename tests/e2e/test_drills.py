@@ -1,7 +1,8 @@
-"""Fault drills on PostgreSQL through the Discord stand-in: SIGKILL the owner of feed polling."""
+"""Fault drills on PostgreSQL through the Discord stand-in: SIGKILL the feed owner, restart PG."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -9,9 +10,12 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from bot.app.checks import DATABASE_UNAVAILABLE
 from bot.articles.announcements import AnnouncementService, AnnouncementStatus
 from bot.database import Database
+from tests.e2e.conftest import Newsroom, newsroom_bot
 from tests.e2e.scale_harness import HoldingSite, ShardProcess, set_up_guild, start_shard_process
+from tests.pg_cluster import own_cluster
 from tests.standin import DiscordStandIn
 
 POSTGRES_ONLY = pytest.mark.parametrize("backend", ["postgresql"])
@@ -95,3 +99,76 @@ async def test_sigkilled_feed_owner_mid_cycle_is_replaced_and_the_article_is_ann
     assert any("Took the lease on 'feed-polling'" in str(e["message"]) for e in entries)
     assert standin.bot_token not in log
     assert standin.bot_token not in owner.log_text()
+
+
+async def test_postgresql_restarted_under_load_loses_nothing_acknowledged(
+    standin: DiscordStandIn, newsroom: Newsroom, site: HoldingSite
+) -> None:
+    async with own_cluster() as cluster:
+        url = await cluster.create_database("newsroom_drill")
+        site.add_post("Iran turns to Moscow")
+        async with newsroom_bot(
+            standin,
+            url,
+            guild_ids=[newsroom.guild.id],
+            SITE_URL=site.url,
+            NEWSROOM_LEASE_RETRY_SECONDS=0.2,
+        ) as bot:
+            cog = bot.get_cog("Articles")
+            assert cog is not None
+            for command, values in (
+                ("setup editors", {"role": newsroom.editors}),
+                ("setup log", {"channel": newsroom.editors_desk}),
+            ):
+                slash = await standin.slash(newsroom.admin, newsroom.general, command, **values)
+                await slash.response()
+            replies: list[tuple[str, str]] = []
+            progress = asyncio.Condition()
+
+            async def load() -> None:
+                for n in range(20):
+                    feed_url = f"{site.url}/feed/?edition={n}"
+                    added = await standin.slash(
+                        newsroom.editor,
+                        newsroom.general,
+                        "feed add",
+                        url=feed_url,
+                        channel=newsroom.news,
+                    )
+                    reply = await added.response()
+                    async with progress:
+                        replies.append((feed_url, reply.content))
+                        progress.notify_all()
+
+            async def restart_midway() -> None:
+                async with progress:
+                    await progress.wait_for(lambda: len(replies) >= 5)
+                await cluster.restart()
+
+            await asyncio.gather(load(), restart_midway())
+            assert len(replies) == 20, "every command was answered, none left hanging"
+            acknowledged = [u for u, text in replies if text.startswith("Following feed #")]
+            refused = [text for _, text in replies if not text.startswith("Following feed #")]
+            assert all(
+                "went wrong on my side" in text or text == DATABASE_UNAVAILABLE for text in refused
+            ), refused
+            after = await standin.slash(
+                newsroom.editor,
+                newsroom.general,
+                "feed add",
+                url=f"{site.url}/feed/?edition=after",
+                channel=newsroom.news,
+            )
+            assert (await after.response()).content.startswith("Following feed #"), "reconnected"
+            acknowledged.append(f"{site.url}/feed/?edition=after")
+            stored = await cog.context.feeds.urls(newsroom.guild.id)
+            assert set(acknowledged) <= set(stored), "every acknowledged feed was kept"
+            await standin.wait_for(lambda: len(newsroom.guild.threads()) == 1, timeout=30)
+            cycles = cog.cycles_completed
+            await cog.wait_for_cycles(cycles + 1)
+            assert cog.lease.owned, "the poller holds its lease again after the restart"
+            assert cog.lease.acquisitions >= 2, "the restart cut the lease's connection"
+            announcements = cog.context.announcements
+            assert await announcements.pending() == []
+        titles = [m.embeds[0]["title"] for m in standin.messages_in(newsroom.news)]
+        assert titles == ["Iran turns to Moscow"], "announced once across 21 feeds and a restart"
