@@ -11,17 +11,26 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from bot.database import Database
 from bot.errors import InvalidInput, NotFound
 from bot.models import Poll, PollOption, PollVote, utcnow
+from bot.polls.ballots import (
+    BallotBox,
+    CastVote,
+    MirrorVote,
+    RemoveVote,
+    VoteAction,
+    VoteOutcome,
+)
 from bot.polls.drafts import PollDraft, PollKind
 from bot.polls.results import PollResults, tally
 
 log = logging.getLogger(__name__)
+
+__all__ = ["PollRecord", "PollService", "PollStatus", "VoteAction", "VoteOutcome"]
 
 
 class PollStatus(enum.StrEnum):
@@ -29,15 +38,6 @@ class PollStatus(enum.StrEnum):
 
     OPEN = "open"
     CLOSED = "closed"
-
-
-class VoteAction(enum.StrEnum):
-    """What a click did to a member's vote."""
-
-    ADDED = "added"
-    CHANGED = "changed"
-    UNCHANGED = "unchanged"
-    REMOVED = "removed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,24 +98,17 @@ class PollRecord:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class VoteOutcome:
-    """What was recorded for the member, and until when it can be changed."""
-
-    poll: PollRecord
-    action: VoteAction
-    choices: tuple[str, ...]
-
-
 class PollService:
     """Create, vote in, count and close polls."""
 
     def __init__(self, database: Database, *, clock: Callable[[], datetime] = utcnow) -> None:
         self._database = database
         self.clock = clock
-        self._dialect = postgresql if database.backend == "postgresql" else sqlite
         # SQLite has one writer at a time: queueing here is cheaper than its busy-wait.
         self._write_lock = asyncio.Lock() if database.backend == "sqlite" else None
+        self._ballots = BallotBox(
+            database.backend, self._writing, lambda: self.clock(), PollRecord.from_row
+        )
 
     # Creating ------------------------------------------------------------------------------
 
@@ -283,111 +276,29 @@ class PollService:
 
     # Voting --------------------------------------------------------------------------------
 
+    @property
+    def backlog(self) -> int:
+        """Count the vote operations waiting for their commit."""
+        return self._ballots.backlog
+
     async def vote(self, poll_id: int, voter_id: int, position: int) -> VoteOutcome:
         """Record a click on an option: vote, change the vote, or (multiple choice) toggle it."""
-        async with self._writing() as session:
-            poll = await self._open_poll(session, poll_id)
-            if not 0 <= position < len(poll.options):
-                raise NotFound("That option is not part of this poll any more.")
-            current = list(
-                await session.scalars(
-                    select(PollVote.position).where(
-                        PollVote.poll_id == poll_id, PollVote.voter_id == voter_id
-                    )
-                )
-            )
-            now = self.clock()
-            if poll.multiple:
-                if position in current:
-                    await session.execute(
-                        delete(PollVote).where(
-                            PollVote.poll_id == poll_id,
-                            PollVote.voter_id == voter_id,
-                            PollVote.slot == position,
-                        )
-                    )
-                    action, chosen = VoteAction.REMOVED, sorted(set(current) - {position})
-                else:
-                    await session.execute(
-                        self._insert()
-                        .values(
-                            poll_id=poll_id,
-                            voter_id=voter_id,
-                            slot=position,
-                            position=position,
-                            voted_at=now,
-                        )
-                        .on_conflict_do_nothing(index_elements=["poll_id", "voter_id", "slot"])
-                    )
-                    action, chosen = VoteAction.ADDED, sorted({*current, position})
-            else:
-                statement = self._insert().values(
-                    poll_id=poll_id, voter_id=voter_id, slot=0, position=position, voted_at=now
-                )
-                await session.execute(
-                    statement.on_conflict_do_update(
-                        index_elements=["poll_id", "voter_id", "slot"],
-                        set_={
-                            "position": statement.excluded.position,
-                            "voted_at": statement.excluded.voted_at,
-                        },
-                    )
-                )
-                if not current:
-                    action = VoteAction.ADDED
-                elif current == [position]:
-                    action = VoteAction.UNCHANGED
-                else:
-                    action = VoteAction.CHANGED
-                chosen = [position]
-        return VoteOutcome(poll, action, tuple(poll.options[p] for p in chosen))
+        outcome: VoteOutcome = await self._ballots.submit(CastVote(poll_id, voter_id, position))
+        return outcome
 
     async def remove_vote(self, poll_id: int, voter_id: int) -> tuple[PollRecord, int]:
         """Take back every vote a member has in a poll; return how many were removed."""
-        async with self._writing() as session:
-            poll = await self._open_poll(session, poll_id)
-            removed = await session.execute(
-                delete(PollVote).where(PollVote.poll_id == poll_id, PollVote.voter_id == voter_id)
-            )
-            return poll, int(removed.rowcount or 0)  # type: ignore[attr-defined]
+        outcome: tuple[PollRecord, int] = await self._ballots.submit(RemoveVote(poll_id, voter_id))
+        return outcome
 
     async def mirror_vote(
         self, message_id: int, voter_id: int, answer_id: int, *, added: bool
     ) -> PollRecord | None:
         """Mirror a vote (or its removal) in a native Discord poll; None if it is not ours."""
-        async with self._writing() as session:
-            row = await session.scalar(
-                select(Poll)
-                .where(Poll.message_id == message_id)
-                .options(selectinload(Poll.options))
-            )
-            if row is None or row.kind != PollKind.NATIVE.value:
-                return None
-            position = answer_id - 1
-            if not 0 <= position < len(row.options):
-                log.warning("Native poll %s has no answer %s", row.id, answer_id)
-                return None
-            if added:
-                await session.execute(
-                    self._insert()
-                    .values(
-                        poll_id=row.id,
-                        voter_id=voter_id,
-                        slot=position,
-                        position=position,
-                        voted_at=self.clock(),
-                    )
-                    .on_conflict_do_nothing(index_elements=["poll_id", "voter_id", "slot"])
-                )
-            else:
-                await session.execute(
-                    delete(PollVote).where(
-                        PollVote.poll_id == row.id,
-                        PollVote.voter_id == voter_id,
-                        PollVote.slot == position,
-                    )
-                )
-            return PollRecord.from_row(row)
+        outcome: PollRecord | None = await self._ballots.submit(
+            MirrorVote(message_id, voter_id, answer_id, added)
+        )
+        return outcome
 
     # Deadlines and closing -----------------------------------------------------------------
 
@@ -453,23 +364,6 @@ class PollService:
             return [PollRecord.from_row(row) for row in rows]
 
     # Helpers -------------------------------------------------------------------------------
-
-    def _insert(self):  # type: ignore[no-untyped-def]
-        """Return the dialect's INSERT for votes (it has ON CONFLICT)."""
-        return self._dialect.insert(PollVote)
-
-    async def _open_poll(self, session: AsyncSession, poll_id: int) -> PollRecord:
-        """Load a poll that takes votes, locking it against a concurrent close (PostgreSQL)."""
-        query = select(Poll).where(Poll.id == poll_id).options(selectinload(Poll.options))
-        if self._database.backend == "postgresql":
-            query = query.with_for_update(read=True, of=Poll)
-        row = await session.scalar(query)
-        if row is None:
-            raise NotFound("This poll no longer exists.")
-        poll = PollRecord.from_row(row)
-        if not poll.is_open or self.clock() >= poll.closes_at:
-            raise InvalidInput("This poll has closed; votes can no longer be changed.")
-        return poll
 
     @contextlib.asynccontextmanager
     async def _writing(self) -> AsyncIterator[AsyncSession]:

@@ -37,7 +37,10 @@ from cogs.polls._views import OptionsModal
 
 log = logging.getLogger(__name__)
 
-ACK_BUDGET_SECONDS = 1.5  # answer directly if the vote commits this fast, else defer first
+# Answer with the confirmation itself (one request) if the vote commits this soon after the
+# click; otherwise defer first, then send the confirmation as a follow-up once committed.
+ACK_BUDGET_SECONDS = 1.2
+BUSY_BACKLOG = 1000  # a click queued behind this many others is deferred at once
 NO_MENTIONS = discord.AllowedMentions.none()
 VOTERS_SHOWN = 30
 
@@ -143,8 +146,12 @@ class PollsCog(commands.Cog, name="Polls"):
 
     async def _within_ack(self, interaction: discord.Interaction, work: asyncio.Future[Any]) -> Any:
         """Wait for `work`; if it is slow, defer first so Discord's 3 s window is kept."""
+        waited = (discord.utils.utcnow() - interaction.created_at).total_seconds()
+        budget = ACK_BUDGET_SECONDS - waited
+        if self.polls.backlog > BUSY_BACKLOG:
+            budget = 0.0  # more than a batch ahead of this click: acknowledge first
         try:
-            return await asyncio.wait_for(asyncio.shield(work), timeout=ACK_BUDGET_SECONDS)
+            return await asyncio.wait_for(asyncio.shield(work), timeout=max(budget, 0.0))
         except TimeoutError:
             await interaction.response.defer(ephemeral=True, thinking=True)
             return await work

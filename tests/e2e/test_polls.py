@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from tests.e2e.conftest import BotStarter, Newsroom
@@ -91,3 +92,44 @@ async def test_vote_change_and_remove_with_private_confirmations(
         text = await click_text(standin, newsroom.reader, poll, "poll:remove:1")
         assert text == "You have no vote in this poll to remove."
         await standin.wait_for(lambda: "0 members have voted" in counts_shown(poll))
+
+
+def poll_row_count(standin: DiscordStandIn, message: Message, label: str) -> str:
+    """Return the "N% · M votes" line under an option in the poll embed."""
+    lines = counts_shown(message).split("\n")
+    return lines[lines.index(f"**{label}**") + 1]
+
+
+async def test_two_hundred_members_clicking_at_once_are_all_acknowledged_in_time(
+    standin: DiscordStandIn, newsroom: Newsroom, guild_bot: BotStarter
+) -> None:
+    members = [newsroom.guild.add_member(f"reader{n}") for n in range(200)]
+    async with guild_bot(**FAST) as bot:
+        await configure(standin, newsroom)
+        poll = await create_poll(standin, newsroom)
+        clicks = await asyncio.gather(
+            *(
+                standin.click(member, poll, f"poll:vote:1:{n % 3}")
+                for n, member in enumerate(members)
+            )
+        )
+        answers = await asyncio.gather(*(click.response() for click in clicks))
+        texts = await asyncio.gather(
+            *(click_text_of(click, answer) for click, answer in zip(clicks, answers, strict=True))
+        )
+        assert all(text.startswith("Recorded your vote:") for text in texts)
+        latest = max(click.original.created_mono - click.created_at for click in clicks)
+        assert latest < standin.interaction_deadline, "every click was acknowledged in time"
+        stored = await bot.context.polls.results(await bot.context.polls.get(1))
+        assert [option.votes for option in stored.options] == [67, 67, 66]
+        await standin.wait_for(lambda: "200 members have voted" in counts_shown(poll))
+        assert poll_row_count(standin, poll, "Too early to say") == "`████░░░░░░░░` 33% · 66 votes"
+    assert standin.rate_limit_hits == 0
+
+
+async def click_text_of(click: Any, answer: Any) -> str:
+    """Return the private text of an already-answered click."""
+    if answer.deferred:
+        [followup] = await click.followups(1, timeout=30)
+        return followup.content
+    return answer.content or ""

@@ -1,0 +1,167 @@
+"""Benchmark: votes per second end to end through the Discord stand-in, beside an ack-only button.
+
+Run: python -m bench.votes [--votes 1000] [--postgres-url URL] [--update-seconds 2]
+The real bot (discord.py included) runs against the stand-in on 127.0.0.1, in this process.
+For each database it measures N members clicking a poll button at once: votes per second
+(until every member has its private confirmation), p50/p99 time from the click to the
+acknowledgement (the interaction callback reaching the stand-in), how many were deferred, and
+how many times the poll message was edited. In the same run, the same N clicks on a button
+whose handler only acknowledges give the baseline; the ratio is the cost of recording a vote.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench._ack_only import ack_view
+from bot.app.client import NewsroomBot
+from bot.config import load_settings
+from bot.database import Database
+from tests.databases import fresh_database_url
+from tests.standin import DiscordStandIn, Interaction, Permissions, point_discord_py_at, running
+
+EXTENSIONS = ["cogs.admin", "cogs.polls", "bench._ack_only"]
+
+
+def report(line: str) -> None:
+    """Print one line of results."""
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
+
+def percentile(values: list[float], share: float) -> float:
+    """Return the value below which `share` of the values lie."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+async def click_all(
+    standin: DiscordStandIn, members: list[Any], message: Any, custom_id: str
+) -> dict:
+    """Have every member click at once; time until each has its private answer."""
+    started = time.perf_counter()
+    clicks: list[Interaction] = await asyncio.gather(
+        *(standin.click(member, message, custom_id(n)) for n, member in enumerate(members))
+    )
+    answers = await asyncio.gather(*(click.response(timeout=120) for click in clicks))
+    deferred = sum(1 for answer in answers if answer.deferred)
+    await asyncio.gather(
+        *(
+            click.followups(1, timeout=120)
+            for click, answer in zip(clicks, answers, strict=True)
+            if answer.deferred
+        )
+    )
+    elapsed = time.perf_counter() - started
+    acks = [click.original.created_mono - click.created_at for click in clicks if click.original]
+    return {
+        "per_second": len(members) / elapsed,
+        "p50": percentile(acks, 0.50) * 1000,
+        "p99": percentile(acks, 0.99) * 1000,
+        "late": sum(1 for ack in acks if ack > 3.0) + len(clicks) - len(acks),
+        "deferred": deferred,
+    }
+
+
+async def run_backend(name: str, database_url: str, votes: int, update_seconds: float) -> None:
+    """Measure one database backend."""
+    async with DiscordStandIn(bot_name="Newsroom", interaction_deadline=600.0) as standin:
+        guild = standin.add_guild("Bench")
+        channel = guild.add_text_channel("polls")
+        editor = guild.add_member("editor", permissions=Permissions.manage_guild)
+        members = [guild.add_member(f"reader{n}") for n in range(votes)]
+        settings = load_settings(
+            None,
+            DISCORD_TOKEN=standin.bot_token,
+            DATABASE_URL=database_url,
+            NEWSROOM_GUILD_IDS=str(guild.id),
+            NEWSROOM_POLL_UPDATE_SECONDS=update_seconds,
+            LOG_LEVEL="WARNING",
+        )
+        database = Database(settings.database_url)
+        await database.upgrade()
+        bot = NewsroomBot(settings, database, extensions=EXTENSIONS, guild_ready_timeout=0.05)
+        with point_discord_py_at(standin):
+            async with running(bot, standin):
+                await standin.wait_until_ready()
+                await standin.wait_for_commands("poll")
+                created = await standin.slash(
+                    editor,
+                    channel,
+                    "poll create",
+                    question="Bench?",
+                    options="A; B; C",
+                    duration="1h",
+                )
+                await created.response()
+                await created.followups(1)
+                [poll_message] = standin.messages_in(channel)
+                await bot.get_channel(channel.id).send("Baseline", view=ack_view())
+                ack_message = standin.messages_in(channel)[-1]
+
+                baseline = await click_all(standin, members, ack_message, lambda n: "bench:ack:0")
+                edits_before = len(
+                    standin.requests_to("PATCH", "/channels/{channel_id}/messages/{message_id}")
+                )
+                started = time.perf_counter()
+                voting = await click_all(
+                    standin, members, poll_message, lambda n: f"poll:vote:1:{n % 3}"
+                )
+                await standin.wait_for(
+                    lambda: f"{votes} members have voted" in poll_message.embeds[0]["description"],
+                    timeout=60,
+                )
+                span = time.perf_counter() - started
+                edits = (
+                    len(
+                        standin.requests_to("PATCH", "/channels/{channel_id}/messages/{message_id}")
+                    )
+                    - edits_before
+                )
+                hits = standin.rate_limit_hits
+        await database.dispose()
+    report(
+        f"{name:<10} votes/s {voting['per_second']:7.0f}  ack p50 {voting['p50']:6.0f} ms  "
+        f"p99 {voting['p99']:6.0f} ms  deferred {voting['deferred']:4d}  late(>3s) {voting['late']}"
+    )
+    ratio = voting["per_second"] / baseline["per_second"]
+    report(
+        f"{'':<10} ack-only {baseline['per_second']:6.0f}/s  ack p50 {baseline['p50']:6.0f} ms  "
+        f"p99 {baseline['p99']:6.0f} ms  ratio vote/ack-only {ratio:.2f}"
+    )
+    per_thousand = edits * 1000 / votes
+    report(
+        f"{'':<10} message edits {edits} in {span:.1f} s ({per_thousand:.1f} per 1,000 votes; "
+        f"at most one per {update_seconds:g} s); 429s {hits}"
+    )
+
+
+async def main(votes: int, postgres_url: str | None, update_seconds: float) -> None:
+    """Run on SQLite, then on PostgreSQL when a server is given."""
+    report(f"{votes} members clicking at once, real discord.py against the stand-in")
+    with tempfile.TemporaryDirectory() as folder:
+        async with fresh_database_url("sqlite", Path(folder)) as url:
+            await run_backend("sqlite", url, votes, update_seconds)
+    if postgres_url:
+        os.environ["NEWSROOM_TEST_POSTGRES_URL"] = postgres_url
+        with tempfile.TemporaryDirectory() as folder:
+            async with fresh_database_url("postgresql", Path(folder)) as url:
+                await run_backend("postgresql", url, votes, update_seconds)
+    else:
+        report("postgresql: skipped (give --postgres-url or set NEWSROOM_TEST_POSTGRES_URL)")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--votes", type=int, default=1000)
+    parser.add_argument("--postgres-url", default=os.environ.get("NEWSROOM_TEST_POSTGRES_URL"))
+    parser.add_argument("--update-seconds", type=float, default=2.0)
+    arguments = parser.parse_args()
+    asyncio.run(main(arguments.votes, arguments.postgres_url, arguments.update_seconds))

@@ -1,0 +1,305 @@
+"""The ballot box: votes committed in batches, a few statements per batch whatever its size.
+
+Every click becomes an operation in the queue; one task takes the queue in batches, reads the
+polls and the current votes of the members in the batch once, applies the operations in order
+in memory, writes only the difference (one DELETE and one INSERT ... ON CONFLICT, each executed
+for many rows), and commits. Each caller learns its outcome only after that commit. The unique
+key (poll, voter, slot) in the database still makes one vote per member, whatever runs where.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import logging
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import and_, bindparam, delete, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from bot.errors import InvalidInput, NotFound
+from bot.models import Poll, PollVote
+from bot.polls.drafts import PollKind
+
+if TYPE_CHECKING:
+    from bot.polls.service import PollRecord
+
+log = logging.getLogger(__name__)
+
+MAX_BATCH = 500
+Key = tuple[int, int]  # (poll id, voter id)
+
+
+@dataclass(frozen=True, slots=True)
+class CastVote:
+    """A click on an option of a button poll."""
+
+    poll_id: int
+    voter_id: int
+    position: int
+
+
+@dataclass(frozen=True, slots=True)
+class RemoveVote:
+    """A click on "Remove my vote"."""
+
+    poll_id: int
+    voter_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class MirrorVote:
+    """A vote added to or removed from a native Discord poll."""
+
+    message_id: int
+    voter_id: int
+    answer_id: int
+    added: bool
+
+
+Operation = CastVote | RemoveVote | MirrorVote
+
+
+class VoteAction(enum.StrEnum):
+    """What a click did to a member's vote."""
+
+    ADDED = "added"
+    CHANGED = "changed"
+    UNCHANGED = "unchanged"
+    REMOVED = "removed"
+
+
+@dataclass(frozen=True, slots=True)
+class VoteOutcome:
+    """What was recorded for the member, and until when it can be changed."""
+
+    poll: PollRecord
+    action: VoteAction
+    choices: tuple[str, ...]
+
+
+class BallotBox:
+    """Queue vote operations and commit them in batches."""
+
+    def __init__(
+        self,
+        backend: str,
+        writing: Callable[[], AbstractAsyncContextManager[AsyncSession]],
+        clock: Callable[[], datetime],
+        snapshot: Callable[[Poll], Any],
+    ) -> None:
+        self._backend = backend
+        self._dialect = postgresql if backend == "postgresql" else sqlite
+        self._writing = writing
+        self._clock = clock
+        self._snapshot = snapshot
+        self._queue: list[tuple[Operation, asyncio.Future[Any]]] = []
+        self._drainer: asyncio.Task[None] | None = None
+        self._in_flight = 0
+        self.batches = 0
+
+    @property
+    def backlog(self) -> int:
+        """Count the operations queued or being committed."""
+        return len(self._queue) + self._in_flight
+
+    async def submit(self, operation: Operation) -> Any:
+        """Queue an operation; return its outcome once its batch is committed."""
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._queue.append((operation, future))
+        if self._drainer is None or self._drainer.done():
+            self._drainer = asyncio.create_task(self._drain(), name="newsroom-poll-ballots")
+        return await future
+
+    async def _drain(self) -> None:
+        """Commit batches until the queue is empty."""
+        while self._queue:
+            batch = self._queue[:MAX_BATCH]
+            del self._queue[:MAX_BATCH]
+            self._in_flight = len(batch)
+            try:
+                outcomes = await self._commit(batch)
+            except Exception as exc:  # noqa: BLE001 - the commit failed: nothing here was recorded
+                log.warning("A batch of %d votes failed: %s", len(batch), exc)
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            except BaseException:
+                for _, future in [*batch, *self._queue]:
+                    future.cancel()
+                self._queue.clear()
+                raise
+            finally:
+                self._in_flight = 0
+            self.batches += 1
+            for (_, future), (error, value) in zip(batch, outcomes, strict=True):
+                if future.done():
+                    continue
+                if error is None:
+                    future.set_result(value)
+                else:
+                    future.set_exception(error)
+
+    async def _commit(
+        self, batch: list[tuple[Operation, asyncio.Future[Any]]]
+    ) -> list[tuple[BaseException | None, Any]]:
+        """Apply a batch in one transaction; return each operation's (error, outcome)."""
+        operations = [operation for operation, _ in batch]
+        async with self._writing() as session:
+            polls = await self._load_polls(session, operations)
+            voters = {op.voter_id for op in operations}
+            before = await self._load_votes(session, {p.id for p in polls.values()}, voters)
+            state = {key: dict(slots) for key, slots in before.items()}
+            touched: set[Key] = set()
+            outcomes = [self._apply(op, polls, state, touched) for op in operations]
+            await self._write(session, before, state, touched)
+        return outcomes
+
+    async def _load_polls(self, session: AsyncSession, operations: list[Operation]) -> dict:
+        """Load the polls the batch is about, keyed by id and ("message", message id)."""
+        ids = {op.poll_id for op in operations if not isinstance(op, MirrorVote)}
+        messages = {op.message_id for op in operations if isinstance(op, MirrorVote)}
+        condition = Poll.id.in_(ids) | Poll.message_id.in_(messages)
+        query = select(Poll).where(condition).options(selectinload(Poll.options))
+        if self._backend == "postgresql":
+            query = query.with_for_update(read=True, of=Poll)  # a close waits for this batch
+        polls: dict[Any, Any] = {}
+        for row in await session.scalars(query):
+            record = self._snapshot(row)
+            polls[row.id] = record
+            if row.message_id is not None:
+                polls[("message", row.message_id)] = record
+        return polls
+
+    async def _load_votes(
+        self, session: AsyncSession, poll_ids: set[int], voters: set[int]
+    ) -> dict[Key, dict[int, int]]:
+        """Read the current votes of the batch's members: (poll, voter) -> {slot: position}."""
+        votes: dict[Key, dict[int, int]] = {}
+        if not poll_ids:
+            return votes
+        rows = await session.execute(
+            select(PollVote.poll_id, PollVote.voter_id, PollVote.slot, PollVote.position).where(
+                PollVote.poll_id.in_(poll_ids), PollVote.voter_id.in_(voters)
+            )
+        )
+        for poll_id, voter_id, slot, position in rows:
+            votes.setdefault((poll_id, voter_id), {})[slot] = position
+        return votes
+
+    def _apply(
+        self, op: Operation, polls: dict, state: dict[Key, dict[int, int]], touched: set[Key]
+    ) -> tuple[BaseException | None, Any]:
+        """Apply one operation to the in-memory votes; return (error, outcome)."""
+        try:
+            if isinstance(op, MirrorVote):
+                poll = polls.get(("message", op.message_id))
+                if poll is None or poll.kind is not PollKind.NATIVE:
+                    return None, None
+                position = op.answer_id - 1
+                if not 0 <= position < len(poll.options):
+                    log.warning("Native poll %s has no answer %s", poll.id, op.answer_id)
+                    return None, None
+                key = (poll.id, op.voter_id)
+                slots = state.setdefault(key, {})
+                if op.added:
+                    slots[position] = position
+                else:
+                    slots.pop(position, None)
+                touched.add(key)
+                return None, poll
+            poll = self._open(polls, op.poll_id)
+            key = (poll.id, op.voter_id)
+            slots = state.setdefault(key, {})
+            if isinstance(op, RemoveVote):
+                removed = len(slots)
+                slots.clear()
+                touched.add(key)
+                return None, (poll, removed)
+            if not 0 <= op.position < len(poll.options):
+                raise NotFound("That option is not part of this poll any more.")
+            current = sorted(slots.values())
+            if poll.multiple:
+                if op.position in slots:
+                    del slots[op.position]
+                    action = VoteAction.REMOVED
+                else:
+                    slots[op.position] = op.position
+                    action = VoteAction.ADDED
+                chosen = sorted(slots.values())
+            else:
+                if not current:
+                    action = VoteAction.ADDED
+                elif current == [op.position]:
+                    action = VoteAction.UNCHANGED
+                else:
+                    action = VoteAction.CHANGED
+                slots.clear()
+                slots[0] = op.position
+                chosen = [op.position]
+            touched.add(key)
+            return None, VoteOutcome(poll, action, tuple(poll.options[p] for p in chosen))
+        except (InvalidInput, NotFound) as exc:
+            return exc, None
+
+    def _open(self, polls: dict, poll_id: int) -> Any:
+        """Return a poll that still takes votes, or raise."""
+        poll = polls.get(poll_id)
+        if poll is None:
+            raise NotFound("This poll no longer exists.")
+        if not poll.is_open or self._clock() >= poll.closes_at:
+            raise InvalidInput("This poll has closed; votes can no longer be changed.")
+        return poll
+
+    async def _write(
+        self,
+        session: AsyncSession,
+        before: dict[Key, dict[int, int]],
+        after: dict[Key, dict[int, int]],
+        touched: set[Key],
+    ) -> None:
+        """Write the difference: delete the votes taken back, upsert the new or changed ones."""
+        now = self._clock()
+        removed: list[dict[str, int]] = []
+        upserts: list[dict[str, Any]] = []
+        for key in sorted(touched):
+            old, new = before.get(key, {}), after.get(key, {})
+            poll_id, voter_id = key
+            for slot in old.keys() - new.keys():
+                removed.append({"p": poll_id, "v": voter_id, "s": slot})
+            for slot, position in new.items():
+                if old.get(slot) != position:
+                    upserts.append(
+                        {
+                            "poll_id": poll_id,
+                            "voter_id": voter_id,
+                            "slot": slot,
+                            "position": position,
+                            "voted_at": now,
+                        }
+                    )
+        if removed:
+            statement = delete(PollVote).where(
+                and_(
+                    PollVote.poll_id == bindparam("p"),
+                    PollVote.voter_id == bindparam("v"),
+                    PollVote.slot == bindparam("s"),
+                )
+            )
+            connection = await session.connection()
+            await connection.execute(statement, removed)
+        if upserts:
+            insert = self._dialect.insert(PollVote)
+            statement = insert.on_conflict_do_update(
+                index_elements=["poll_id", "voter_id", "slot"],
+                set_={"position": insert.excluded.position, "voted_at": insert.excluded.voted_at},
+            )
+            connection = await session.connection()
+            await connection.execute(statement, upserts)
