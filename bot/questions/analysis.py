@@ -20,9 +20,12 @@ import Stemmer
 _STEMMER = Stemmer.Stemmer("english")
 
 # "U.S.", "US", "USA", "U.S.A." written in capitals mean the United States, never the pronoun.
-_UNITED_STATES = re.compile(r"(?<![\w.])U\.?S\.?(?:A\.?)?(?!\w)|(?i:\bunited\s+states\b)")
-_UNITED_KINGDOM = re.compile(r"(?<![\w.])U\.?K\.?(?!\w)|(?i:\bunited\s+kingdom\b)")
-_UNITED_NATIONS = re.compile(r"(?<![\w.])U\.?N\.?(?!\w)|(?i:\bunited\s+nations\b)")
+_COUNTRIES = re.compile(
+    r"(?P<us>(?<![\w.])U\.?S\.?(?:A\.?)?(?!\w)|(?i:\bunited\s+states\b))"
+    r"|(?P<uk>(?<![\w.])U\.?K\.?(?!\w)|(?i:\bunited\s+kingdom\b))"
+    r"|(?P<un>(?<![\w.])U\.?N\.?(?!\w)|(?i:\bunited\s+nations\b))"
+)
+_ABBREVIATIONS = {"us": " unitedst ", "uk": " unitedkingdom ", "un": " unitednations "}
 _WORD = re.compile(r"[0-9a-z]+(?:'[a-z]+)?")
 # Discord mentions, channel links, custom emoji and web addresses say nothing about the subject.
 _NOISE = re.compile(r"<(?:@[!&]?|#|a?:\w+:)\d+>|@(?:everyone|here)\b|https?://\S+")
@@ -167,16 +170,22 @@ class AnalyzedQuestion:
         return not self.terms
 
 
+def _abbreviation(match: re.Match[str]) -> str:
+    """Spell a country abbreviation as one search word."""
+    return _ABBREVIATIONS[match.lastgroup or "us"]
+
+
 def fold(text: str) -> str:
     """Normalise typography: curly quotes and dashes, accents, and the country abbreviations."""
-    text = unicodedata.normalize("NFKC", text)
-    text = _NOISE.sub(" ", text)
-    text = text.replace("’", "'").replace("‘", "'").replace("`", "'")
-    text = _UNITED_STATES.sub(" unitedst ", text)
-    text = _UNITED_KINGDOM.sub(" unitedkingdom ", text)
-    text = _UNITED_NATIONS.sub(" unitednations ", text)
-    text = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+        text = text.replace("’", "'").replace("‘", "'")
+        text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    if "<" in text or "@" in text or "://" in text:
+        text = _NOISE.sub(" ", text)
+    if "U" in text or "nited" in text:
+        text = _COUNTRIES.sub(_abbreviation, text)
+    return text.replace("`", "'").casefold()
 
 
 @lru_cache(maxsize=65_536)

@@ -25,8 +25,7 @@ from bot.questions.analysis import unique
 
 K1 = 1.2
 B = 0.75
-TEXT_WEIGHT = 1.0
-LABEL_WEIGHT = 1.0
+TEXT_WEIGHT = 1.0  # a passage's own words (and a fact's label) count once each
 TITLE_WEIGHT = 0.5
 CATEGORY_WEIGHT = 0.3
 
@@ -87,6 +86,7 @@ class PassageIndex:
         self._article_keys: dict[int, list[int]] = {}
         self.articles: dict[int, ArticleInfo] = {}
         self._total_length = 0.0
+        self._norms: dict[int, float] | None = None  # BM25 length terms, rebuilt after changes
 
     def __len__(self) -> int:
         """Count indexed passages."""
@@ -113,18 +113,20 @@ class PassageIndex:
         """Index an article's passages, replacing whatever was indexed for it before."""
         self.remove_article(article.id)
         self.articles[article.id] = article
-        context = Counter()
+        context: dict[str, float] = {}
         for term in analyze_terms(article.title):
-            context[term] += TITLE_WEIGHT
+            context[term] = context.get(term, 0.0) + TITLE_WEIGHT
         for term in analyze_terms(article.category or ""):
-            context[term] += CATEGORY_WEIGHT
+            context[term] = context.get(term, 0.0) + CATEGORY_WEIGHT
+        postings = self._postings
         keys = []
         for passage in passages:
-            bag = Counter(context)
-            for term in analyze_terms(passage.text):
-                bag[term] += TEXT_WEIGHT
-            for term in analyze_terms(passage.label or ""):
-                bag[term] += LABEL_WEIGHT
+            words = analyze_terms(passage.text)
+            if passage.kind is PassageKind.FACT and passage.label:
+                words += analyze_terms(passage.label)
+            bag: dict[str, float] = Counter(words)
+            for term, weight in context.items():
+                bag[term] = bag.get(term, 0) + weight
             key = passage.key
             keys.append(key)
             self._passages[key] = passage
@@ -133,8 +135,13 @@ class PassageIndex:
             self._lengths[key] = length
             self._total_length += length
             for term, weight in bag.items():
-                self._postings.setdefault(term, {})[key] = weight
+                posting = postings.get(term)
+                if posting is None:
+                    postings[term] = {key: weight}
+                else:
+                    posting[key] = weight
         self._article_keys[article.id] = keys
+        self._norms = None
 
     def remove_article(self, article_id: int) -> None:
         """Forget an article and its passages."""
@@ -148,6 +155,7 @@ class PassageIndex:
             self._total_length -= self._lengths.pop(key, 0.0)
             self._passages.pop(key, None)
         self.articles.pop(article_id, None)
+        self._norms = None
 
     def idf(self, term: str) -> float:
         """BM25's inverse document frequency (never negative); unknown terms weigh most."""
@@ -155,39 +163,42 @@ class PassageIndex:
         frequency = len(self._postings.get(term, ()))
         return math.log(1.0 + (count - frequency + 0.5) / (frequency + 0.5))
 
+    def _length_norms(self) -> dict[int, float]:
+        """K1 * (1 - B + B * length / average) per passage, cached until the index changes."""
+        if self._norms is None:
+            average = self._total_length / len(self._lengths)
+            constant, per_length = K1 * (1.0 - B), K1 * B / average
+            self._norms = {key: constant + per_length * n for key, n in self._lengths.items()}
+        return self._norms
+
     def search(self, query_terms: Sequence[str], *, limit: int = 50) -> list[Hit]:
         """Return the best-scoring passages for the analysed question terms."""
         query = unique(query_terms)
         if not query or not self._passages:
             return []
-        average = self._total_length / len(self._passages)
+        norms = self._length_norms()
         weights = {term: self.idf(term) for term in query}
         total_weight = sum(weights.values()) or 1.0
         scores: dict[int, float] = {}
-        matched_weight: dict[int, float] = {}
-        lengths = self._lengths
-        constant = K1 * (1.0 - B)  # BM25: tf + K1 * (1 - B + B * length / average)
-        per_length = K1 * B / average
+        get = scores.get
         for term in query:
             posting = self._postings.get(term)
             if not posting:
                 continue
-            idf = weights[term]
-            numerator = idf * (K1 + 1.0)
+            numerator = weights[term] * (K1 + 1.0)
             for key, tf in posting.items():
-                gain = numerator * tf / (tf + constant + per_length * lengths[key])
-                scores[key] = scores.get(key, 0.0) + gain
-                matched_weight[key] = matched_weight.get(key, 0.0) + idf
-        best = heapq.nlargest(limit, scores.items(), key=lambda item: item[1])
+                scores[key] = get(key, 0.0) + numerator * tf / (tf + norms[key])
+        best = heapq.nlargest(limit, scores, key=scores.__getitem__)
         hits = []
-        for key, score in best:
+        for key in best:
             doc_terms = set(self._doc_terms[key])
+            matched = frozenset(term for term in query if term in doc_terms)
             hits.append(
                 Hit(
                     passage=self._passages[key],
-                    score=score,
-                    coverage=matched_weight[key] / total_weight,
-                    matched=frozenset(term for term in query if term in doc_terms),
+                    score=scores[key],
+                    coverage=sum(weights[term] for term in matched) / total_weight,
+                    matched=matched,
                 )
             )
         return hits

@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.articles.announcements import AnnouncementService, AnnouncementStatus
 from bot.database import Database
 from bot.errors import InvalidInput, NotFound
-from bot.models import Article, KeyFact, OutlookItem, utcnow
+from bot.models import Announcement, Article, KeyFact, OutlookItem, utcnow
 from bot.models.questions import AnswerFeedback, AskedQuestion
 from bot.questions.analysis import analyze_question
 from bot.questions.compose import compose_answer, thread_url
@@ -133,9 +133,10 @@ class QuestionService:
     # The index ------------------------------------------------------------------------------
 
     async def load(self) -> None:
-        """Build the index from the database."""
+        """Build the index from the database, unless a question already did."""
         async with self._lock:
-            await self._rebuild()
+            if self._watermark is None:
+                await self._rebuild()
 
     async def refresh(self) -> None:
         """Bring the index up to date with the database if anything changed."""
@@ -309,14 +310,7 @@ class QuestionService:
             thread_article_id = await self.thread_article(thread_id)
         retrieval = retrieve(self.index, analyzed, thread_article_id=thread_article_id)
         articles = self.index.articles
-        threads = await self._thread_links(retrieval.article_ids, guild_id)
-        body = compose_answer(question, retrieval, articles, threads)
-        generated = False
-        if self._writer is not None and retrieval.answered:
-            written = await self._writer(question, retrieval, articles, threads)
-            if written:
-                body, generated = written, True
-        question_id = await self._record(
+        question_id, threads = await self._record(
             question,
             analyzed.normalized,
             analyzed.intent,
@@ -326,6 +320,12 @@ class QuestionService:
             user_id=user_id,
             source=source,
         )
+        body = compose_answer(question, retrieval, articles, threads)
+        generated = False
+        if self._writer is not None and retrieval.answered:
+            written = await self._writer(question, retrieval, articles, threads)
+            if written:
+                body, generated = written, True
         return Answer(
             question_id=question_id,
             text=body,
@@ -341,32 +341,36 @@ class QuestionService:
         record = await self._announcements.by_message_or_thread(thread_id)
         return record.article_id if record is not None else None
 
-    async def _thread_links(self, article_ids: list[int], guild_id: int | None) -> dict[int, str]:
-        """Links to the cited articles' discussion threads, in this guild when asked in one."""
-        links: dict[int, str] = {}
-        for article_id in article_ids:
-            records = [
-                r
-                for r in await self._announcements.of_article(article_id)
-                if r.thread_id is not None and r.status is AnnouncementStatus.POSTED
-            ]
-            if guild_id is not None:
-                records = [r for r in records if r.guild_id == guild_id]
-            if records:
-                assert records[0].thread_id is not None
-                links[article_id] = thread_url(records[0].guild_id, records[0].thread_id)
-        return links
-
     async def _record(
         self,
         question: str,
         normalized: str,
         intent: str,
         retrieval: Retrieval,
+        *,
+        guild_id: int | None,
         **where: object,
-    ) -> int:
-        """Store the question and whether it was answered."""
+    ) -> tuple[int, dict[int, str]]:
+        """Store the question; return its id and the cited articles' discussion-thread links.
+
+        One transaction does both (one round trip fewer on the answer's path). Links point at
+        threads in the asking guild, or in any guild for the command line.
+        """
+        columns = (Announcement.article_id, Announcement.guild_id, Announcement.thread_id)
+        links: dict[int, str] = {}
         async with self._database.sessions.begin() as session:
+            if retrieval.article_ids:
+                query = select(*columns).where(
+                    Announcement.article_id.in_(retrieval.article_ids),
+                    Announcement.thread_id.is_not(None),
+                    Announcement.status == AnnouncementStatus.POSTED,
+                )
+                if guild_id is not None:
+                    query = query.where(Announcement.guild_id == guild_id)
+                for article_id, guild, thread_id in await session.execute(
+                    query.order_by(Announcement.id)
+                ):
+                    links.setdefault(article_id, thread_url(guild, thread_id))
             row = AskedQuestion(
                 text=question,
                 normalized=normalized or question.casefold()[:300],
@@ -374,11 +378,12 @@ class QuestionService:
                 answered=retrieval.answered,
                 confidence=round(retrieval.confidence, 4),
                 article_ids=",".join(map(str, retrieval.article_ids)),
+                guild_id=guild_id,
                 **where,
             )
             session.add(row)
             await session.flush()
-            return row.id
+            return row.id, links
 
     # Feedback, suggestions and gaps ---------------------------------------------------------
 

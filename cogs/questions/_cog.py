@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 
@@ -24,6 +25,11 @@ NO_MENTIONS = discord.AllowedMentions.none()
 UNANSWERED_SHOWN = 15
 
 
+def in_thread(channel: object) -> bool:
+    """Tell whether a question was asked in a thread (perhaps an article's discussion)."""
+    return isinstance(channel, discord.Thread)
+
+
 def strip_mention(content: str, bot_id: int) -> str:
     """Remove the bot's own mention(s) from a message's text."""
     return re.sub(rf"<@!?{bot_id}>", " ", content).strip()
@@ -36,6 +42,12 @@ def format_unanswered(entries: list[tuple[int, str]]) -> str:
     return "\n".join(lines)
 
 
+def _log_load_failure(task: asyncio.Task[None]) -> None:
+    """Log a failed index load (the next question retries it)."""
+    if not task.cancelled() and task.exception() is not None:
+        log.error("Building the question index failed", exc_info=task.exception())
+
+
 class QuestionsCog(commands.Cog, name="Questions"):
     """Answer readers from the stored key facts and outlook."""
 
@@ -43,10 +55,18 @@ class QuestionsCog(commands.Cog, name="Questions"):
         self.bot = bot
         self.context = context
         self.service: QuestionService = context.questions
+        self._loading: asyncio.Task[None] | None = None
 
     async def cog_load(self) -> None:
-        """Build the question index from the database."""
-        await self.service.load()
+        """Build the question index in the background; questions asked meanwhile wait for it."""
+        self._loading = asyncio.create_task(self.service.load(), name="newsroom-question-index")
+        self._loading.add_done_callback(_log_load_failure)
+
+    async def cog_unload(self) -> None:
+        """Stop a load still running."""
+        if self._loading is not None and not self._loading.done():
+            self._loading.cancel()
+            await asyncio.gather(self._loading, return_exceptions=True)
 
     async def require_enabled(self, guild_id: int | None) -> None:
         """Raise NotConfigured when the server switched questions off."""
@@ -90,7 +110,7 @@ class QuestionsCog(commands.Cog, name="Questions"):
             guild_id=interaction.guild_id,
             channel_id=interaction.channel_id,
             user_id=interaction.user.id,
-            thread_id=interaction.channel_id if article_id is None else None,
+            thread_id=interaction.channel_id if in_thread(interaction.channel) else None,
             article_id=article_id,
             source=source,
             admitted=True,
@@ -120,7 +140,7 @@ class QuestionsCog(commands.Cog, name="Questions"):
                 guild_id=message.guild.id,
                 channel_id=message.channel.id,
                 user_id=message.author.id,
-                thread_id=message.channel.id,
+                thread_id=message.channel.id if in_thread(message.channel) else None,
                 source="mention",
             )
         except NewsroomError as exc:
