@@ -131,7 +131,7 @@ class ChatAnswerWriter:
     async def _complete(self, prompt: str) -> str | None:
         """Call the endpoint; None on any failure (logged without the key)."""
         headers = {}
-        if self._key is not None:
+        if self._key is not None and self._key.get_secret_value():
             headers["Authorization"] = f"Bearer {self._key.get_secret_value()}"
         body = {
             "model": self._model,
