@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -80,6 +81,18 @@ def parse_comment(data: dict[str, Any]) -> RemoteComment:
         date=_parse_date(data.get("date_gmt")),
         link=data.get("link"),
     )
+
+
+def for_wordpress(fragment: str) -> str:
+    """Write safe HTML the way WordPress stores comments: paragraphs as blank lines.
+
+    WordPress adds <p> and <br> itself when showing a comment (wpautop), and strips <p> from
+    edited comments, so paragraphs travel as blank lines and line breaks as newlines.
+    """
+    text = fragment.replace("<br>", "\n").replace("<p>", "").replace("</p>", "\n\n")
+    text = text.replace("</blockquote>", "</blockquote>\n\n")
+    text = re.sub(r"\n\n(</blockquote>)", r"\1", text)
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
 
 
 def _same_text(left: str, right: str) -> bool:
@@ -188,7 +201,7 @@ class WordPressCommentStore:
         payload = {
             "post": int(comment.post_ref),
             "parent": int(comment.parent_remote_id or 0),
-            "content": comment.content_html,
+            "content": for_wordpress(comment.content_html),
             "author_name": comment.author_name,
             "author_email": comment.author_email,
             "status": "hold" if comment.hold else "approved",
@@ -225,7 +238,7 @@ class WordPressCommentStore:
                 self._raise_for(status, body, "list comments")
             for item in body:
                 found = parse_comment(item)
-                if _same_text(found.content_html, comment.content_html):
+                if _same_text(found.content_html, for_wordpress(comment.content_html)):
                     return found
             if page >= int(headers.get("X-WP-TotalPages", "1") or 1):
                 return None
@@ -234,7 +247,7 @@ class WordPressCommentStore:
     async def update(self, remote_id: str, content_html: str) -> RemoteComment:
         """Replace the comment's content."""
         status, body, _ = await self._call(
-            "POST", f"/wp/v2/comments/{remote_id}", json={"content": content_html}
+            "POST", f"/wp/v2/comments/{remote_id}", json={"content": for_wordpress(content_html)}
         )
         if status == 200 and isinstance(body, dict):
             return parse_comment(body)

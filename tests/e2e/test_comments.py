@@ -162,9 +162,9 @@ async def test_consent_then_comments_replies_edits_deletes_and_hostile_html(
         assert "<script" not in top.content
         assert "<img" not in top.content
         assert "javascript:" not in top.content.split("&lt;")[0]
-        assert top.content.startswith("<p>My <strong>first</strong> thought &lt;script&gt;")
+        assert top.content.startswith("My <strong>first</strong> thought &lt;script&gt;")
         assert 'href="javascript' not in top.content
-        assert other.content == "<p>And a second one</p>"
+        assert other.content == "And a second one"
 
         # An editor opts in with /comments optin and replies: a threaded reply on the site.
         optin = await standin.slash(newsroom.editor, thread, "comments optin")
@@ -180,7 +180,7 @@ async def test_consent_then_comments_replies_edits_deletes_and_hostile_html(
         await standin.edit_message(newsroom.reader, second, "And a second, *better* one")
         await comments_cog(bot).wait_handled("edit", second.id)
         await comments_cog(bot).worker.settled()
-        assert other.content == "<p>And a second, <em>better</em> one</p>"
+        assert other.content == "And a second, <em>better</em> one"
         await standin.delete_message(newsroom.reader, second)
         await comments_cog(bot).wait_handled("delete", second.id)
         await comments_cog(bot).worker.settled()
@@ -218,7 +218,7 @@ async def test_comment_command_modal_optout_and_forget(
         await (await standin.click(newsroom.reader, asked.original, yes)).response()
         await comments_cog(bot).worker.settled()
         [first] = site.comments.on_post(post.id)
-        assert (first.content, first.status) == ("<p>Via the command</p>", "approved")
+        assert (first.content, first.status) == ("Via the command", "approved")
 
         # Now /comment is shown in the thread with its status.
         again = await standin.slash(newsroom.reader, thread, "comment", text="Second **go**")
@@ -234,7 +234,7 @@ async def test_comment_command_modal_optout_and_forget(
         )
         assert (await submitted.response()).ephemeral
         await comments_cog(bot).worker.settled()
-        assert [c.content for c in site.comments.on_post(post.id)][-1] == "<p>From the modal</p>"
+        assert [c.content for c in site.comments.on_post(post.id)][-1] == "From the modal"
 
         # Someone else cannot answer another member's prompt; a bare /comment outside a thread
         # is refused politely.
@@ -287,7 +287,7 @@ async def test_site_outage_then_recovery_loses_and_doubles_nothing(
         for message in sent:
             await status_shown(standin, message, HELD)
         contents = [c.content for c in site.comments.on_post(post.id)]
-        assert contents == [f"<p>During the outage {n}</p>" for n in range(3)]
+        assert contents == [f"During the outage {n}" for n in range(3)]
         assert site.comments.posts_created == 3
 
 
@@ -310,7 +310,7 @@ async def test_answer_lost_after_the_site_stored_the_comment_is_not_doubled(
         message = await standin.post_message(newsroom.reader, thread, "Said exactly once")
         await status_shown(standin, message, HELD)
         [comment] = site.comments.on_post(post.id)
-        assert comment.content == "<p>Said exactly once</p>"
+        assert comment.content == "Said exactly once"
         assert site.comments.posts_created == 1
         statuses = [r.status for r in site.requests if r.path == "/wp-json/wp/v2/comments"]
         assert 409 in statuses, "the retry met WordPress's duplicate check and looked it up"

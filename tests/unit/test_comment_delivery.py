@@ -123,8 +123,8 @@ async def test_nothing_leaves_before_consent_then_everything_waiting_goes_once(
     await bridge.worker.drain()
     on_site = bridge.site.comments.on_post(bridge.post.id)
     assert [(c.content, c.author_name, c.status) for c in on_site] == [
-        ("<p>First thoughts</p>", "Alice A. (via Discord)", "hold"),
-        ("<p>Second thoughts</p>", "Alice A. (via Discord)", "hold"),
+        ("First thoughts", "Alice A. (via Discord)", "hold"),
+        ("Second thoughts", "Alice A. (via Discord)", "hold"),
     ]
     assert all(c.author_email.endswith("@discord-members.invalid") for c in on_site)
     assert "alice" not in on_site[0].author_email
@@ -159,8 +159,8 @@ async def test_a_reply_goes_after_its_parent_with_the_parent_id(bridge: Bridge) 
     assert first_round == 1
     await bridge.worker.drain()
     top, answer = bridge.site.comments.on_post(bridge.post.id)
-    assert (top.content, top.parent) == ("<p>Parent</p>", 0)
-    assert (answer.content, answer.parent) == ("<p>Reply</p>", top.id)
+    assert (top.content, top.parent) == ("Parent", 0)
+    assert (answer.content, answer.parent) == ("Reply", top.id)
 
 
 async def test_edits_update_and_deletes_trash_the_site_comment(bridge: Bridge) -> None:
@@ -173,7 +173,7 @@ async def test_edits_update_and_deletes_trash_the_site_comment(bridge: Bridge) -
     await bridge.service.edit(message_id, "<p>First, corrected</p>")
     await bridge.worker.drain()
     [comment] = bridge.site.comments.on_post(bridge.post.id)
-    assert comment.content == "<p>First, corrected</p>"
+    assert comment.content == "First, corrected"
     await bridge.service.delete(message_id)
     await bridge.worker.drain()
     assert comment.status == "trash"
@@ -188,7 +188,7 @@ async def test_an_edit_before_delivery_is_sent_as_the_first_version(bridge: Brid
     await bridge.service.edit(outcome.comment.message_id, "<p>Final</p>")
     await bridge.worker.drain()
     [comment] = bridge.site.comments.on_post(bridge.post.id)
-    assert comment.content == "<p>Final</p>"
+    assert comment.content == "Final"
     assert bridge.site.comments.posts_created == 1
 
 
