@@ -28,6 +28,7 @@ DATABASE_ERRORS = (OSError, OperationalError, DBAPIError)
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+MIGRATION_LOCK = 0x4E657773726F6F6D  # "Newsroom": the advisory lock held while migrating
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:
@@ -91,8 +92,11 @@ class Database:
             await connection.exec_driver_sql("SELECT 1")
 
     async def upgrade(self, revision: str = "head") -> None:
-        """Bring the schema up to `revision` with Alembic."""
+        """Bring the schema up to `revision` with Alembic (one process at a time on PostgreSQL)."""
         async with self.engine.begin() as connection:
+            if self.backend == "postgresql":
+                # Processes starting together queue here; the later ones find the schema current.
+                await connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
             await connection.run_sync(_run_alembic, command.upgrade, revision)
 
     async def current_revision(self) -> str | None:

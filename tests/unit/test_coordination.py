@@ -123,3 +123,15 @@ async def test_an_unreachable_database_means_not_owner_rather_than_a_crash() -> 
         await lease.release()
     finally:
         await database.dispose()
+
+
+@PG_ONLY
+async def test_processes_starting_together_migrate_one_at_a_time(database_url: str) -> None:
+    engines = [Database(database_url) for _ in range(3)]
+    try:
+        await asyncio.gather(*(engine.upgrade() for engine in engines))
+        revisions = {await engine.current_revision() for engine in engines}
+        assert revisions == {Database.head_revision()}
+    finally:
+        for engine in engines:
+            await engine.dispose()
