@@ -109,6 +109,11 @@ class BallotBox:
         """Count the operations queued or being committed."""
         return len(self._queue) + self._in_flight
 
+    async def settled(self) -> None:
+        """Wait until every queued operation is committed (or failed)."""
+        while self._drainer is not None and not self._drainer.done():
+            await asyncio.shield(self._drainer)
+
     async def submit(self, operation: Operation) -> Any:
         """Queue an operation; return its outcome once its batch is committed."""
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()

@@ -39,10 +39,12 @@ class DeadlineScheduler:
         polls: PollService,
         close: Callable[[PollRecord], Awaitable[None]],
         *,
+        recover: Callable[[], Awaitable[None]] | None = None,
         ownership: DeadlineOwnership | None = None,
     ) -> None:
         self._polls = polls
         self._close = close
+        self._recover = recover
         self._ownership = ownership or DeadlineOwnership()
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -65,10 +67,15 @@ class DeadlineScheduler:
         self._wake.set()
 
     async def _run(self) -> None:
-        """Loop until cancelled."""
+        """Finish what a crash interrupted, then loop until cancelled."""
+        recovered = self._recover is None
         while True:
             self._wake.clear()  # a wake-up during the round below starts the next one at once
             try:
+                if not recovered and await self._ownership.acquire():
+                    assert self._recover is not None
+                    await self._recover()
+                    recovered = True
                 delay = await self.run_once()
             except Exception:  # the loop outlives one bad round; logged with its traceback
                 log.exception("Closing due polls failed; trying again shortly")

@@ -276,6 +276,10 @@ class PollService:
 
     # Voting --------------------------------------------------------------------------------
 
+    async def settled(self) -> None:
+        """Wait until every vote handed in so far is committed."""
+        await self._ballots.settled()
+
     @property
     def backlog(self) -> int:
         """Count the vote operations waiting for their commit."""

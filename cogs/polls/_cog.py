@@ -81,7 +81,9 @@ class PollsCog(commands.Cog, name="Polls"):
         self.context = context
         self.polls = context.polls
         self.live = LiveResults(self._show_live, interval=context.settings.poll_update_seconds)
-        self.scheduler = DeadlineScheduler(self.polls, self._close_due)
+        self.scheduler = DeadlineScheduler(
+            self.polls, self._close_due, recover=self._post_missing_results
+        )
 
     async def cog_load(self) -> None:
         """Arm the deadlines: overdue polls close now, the others at their time."""
@@ -256,9 +258,8 @@ class PollsCog(commands.Cog, name="Polls"):
             lines.append(f"{escape(label)}: {shown}{more}")
         return lines
 
-    @commands.Cog.listener()
-    async def on_ready(self) -> None:
-        """Post the results of polls that closed just before a crash."""
+    async def _post_missing_results(self) -> None:
+        """Post the results of polls that closed just before a crash (run by the scheduler)."""
         for poll in await self.polls.unposted_results():
             try:
                 await self.finish(poll)
