@@ -11,6 +11,7 @@ import aiohttp
 import discord
 
 from bot import __version__
+from bot.comments.check import check_comment_store
 from bot.config import Settings
 from bot.database import DATABASE_ERRORS, Database, describe_database_error
 
@@ -83,6 +84,8 @@ async def run_checks(settings: Settings, write: Callable[[str], None]) -> int:
     """Run every check, print the report and return 0 only when all pass."""
     results = [check_settings(settings), await check_database(settings)]
     results.append(await check_token(settings))
+    comments_ok, comments_detail = await check_comment_store(settings)
+    results.append(CheckResult("comment store", comments_ok, comments_detail))
     write(f"Newsroom {__version__} check")
     for result in results:
         write(result.render())
