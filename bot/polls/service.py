@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -125,6 +126,33 @@ class PollService:
     ) -> PollRecord:
         """Store a new open poll; its deadline is now + the draft's duration, in UTC."""
         now = self.clock()
+        try:
+            return await self._insert_poll(
+                draft,
+                now,
+                guild_id=guild_id,
+                channel_id=channel_id,
+                created_by=created_by,
+                article_id=article_id,
+                source=source,
+                results_channel_id=results_channel_id,
+            )
+        except IntegrityError:  # the same suggestion opened twice at the same moment
+            raise InvalidInput("That poll was opened already.") from None
+
+    async def _insert_poll(
+        self,
+        draft: PollDraft,
+        now: datetime,
+        *,
+        guild_id: int,
+        channel_id: int,
+        created_by: int,
+        article_id: int | None,
+        source: str | None,
+        results_channel_id: int | None,
+    ) -> PollRecord:
+        """Insert the poll and its options."""
         async with self._database.sessions.begin() as session:
             if source is not None:
                 taken = await session.scalar(select(Poll.id).where(Poll.source == source))
