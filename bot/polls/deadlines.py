@@ -7,6 +7,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from typing import Protocol
 
 from bot.polls.service import PollRecord, PollService
 
@@ -16,19 +17,48 @@ MAX_SLEEP_SECONDS = 300.0
 RETRY_SECONDS = 5.0
 
 
+class DeadlineLease(Protocol):
+    """A one-owner-at-a-time lease across processes (bot/coordination.py's Lease)."""
+
+    retry_seconds: float
+
+    async def ensure(self) -> bool:
+        """Keep or take the lease; False while another process holds it."""
+        ...
+
+    async def release(self) -> None:
+        """Give the lease up."""
+        ...
+
+
 class DeadlineOwnership:
     """Decide whether this process closes polls at their deadlines.
 
-    One process runs the bot today, so it always owns them; a PostgreSQL lease (several
-    processes) goes here, and only here.
+    Without a lease (SQLite: one process) this process always owns them; with one (PostgreSQL:
+    several processes) only the lease holder does, and a standby takes over when it dies.
     """
+
+    def __init__(self, lease: DeadlineLease | None = None) -> None:
+        self._lease = lease
+
+    @property
+    def retry_seconds(self) -> float:
+        """Return how often a standby asks for the deadlines again."""
+        return self._lease.retry_seconds if self._lease is not None else RETRY_SECONDS
+
+    @property
+    def max_sleep_seconds(self) -> float:
+        """Return how long to sleep at most: polls created by other processes do not wake us."""
+        return MAX_SLEEP_SECONDS if self._lease is None else self._lease.retry_seconds
 
     async def acquire(self) -> bool:
         """Return True while this process owns the deadlines."""
-        return True
+        return True if self._lease is None else await self._lease.ensure()
 
     async def release(self) -> None:
         """Give the deadlines up (on shutdown)."""
+        if self._lease is not None:
+            await self._lease.release()
 
 
 class DeadlineScheduler:
@@ -87,7 +117,7 @@ class DeadlineScheduler:
     async def run_once(self) -> float:
         """Close the polls that are due; return the seconds until the next deadline."""
         if not await self._ownership.acquire():
-            return RETRY_SECONDS
+            return self._ownership.retry_seconds
         for poll in await self._polls.due():
             try:
                 await self._close(poll)
@@ -98,6 +128,6 @@ class DeadlineScheduler:
     def _seconds_until(self, deadline: datetime | None) -> float:
         """Return how long to sleep before `deadline` (capped, so clock changes are noticed)."""
         if deadline is None:
-            return MAX_SLEEP_SECONDS
+            return self._ownership.max_sleep_seconds
         seconds = (deadline - self._polls.clock()).total_seconds()
-        return min(max(seconds, 0.0) + 0.01, MAX_SLEEP_SECONDS)
+        return min(max(seconds, 0.0) + 0.01, self._ownership.max_sleep_seconds)

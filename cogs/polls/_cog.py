@@ -17,7 +17,7 @@ from bot.articles.announcements import AnnouncementRecord
 from bot.articles.store import StoredArticle
 from bot.errors import NotConfigured, NotFound
 from bot.guild_settings import Feature
-from bot.polls.deadlines import DeadlineScheduler
+from bot.polls.deadlines import DeadlineOwnership, DeadlineScheduler
 from bot.polls.drafts import build_draft
 from bot.polls.service import PollRecord, VoteAction, VoteOutcome
 from bot.polls.suggestions import suggest_poll
@@ -81,8 +81,12 @@ class PollsCog(commands.Cog, name="Polls"):
         self.context = context
         self.polls = context.polls
         self.live = LiveResults(self._show_live, interval=context.settings.poll_update_seconds)
+        lease = context.leases.lease("poll-deadlines") if context.leases else None
         self.scheduler = DeadlineScheduler(
-            self.polls, self._close_due, recover=self._post_missing_results
+            self.polls,
+            self._close_due,
+            recover=self._post_missing_results,
+            ownership=DeadlineOwnership(lease),
         )
 
     async def cog_load(self) -> None:
