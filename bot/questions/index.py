@@ -28,6 +28,7 @@ B = 0.75
 TEXT_WEIGHT = 1.0  # a passage's own words (and a fact's label) count once each
 TITLE_WEIGHT = 0.5
 CATEGORY_WEIGHT = 0.3
+NEW_CANDIDATE_COVERAGE = 0.5  # = retrieval.SELECT_COVERAGE: below it a passage is never quoted
 
 
 class PassageKind(enum.StrEnum):
@@ -87,6 +88,7 @@ class PassageIndex:
         self.articles: dict[int, ArticleInfo] = {}
         self._total_length = 0.0
         self._norms: dict[int, float] | None = None  # BM25 length terms, rebuilt after changes
+        self._impacts: dict[str, tuple[list[int], list[float]]] = {}
 
     def __len__(self) -> int:
         """Count indexed passages."""
@@ -169,25 +171,58 @@ class PassageIndex:
             average = self._total_length / len(self._lengths)
             constant, per_length = K1 * (1.0 - B), K1 * B / average
             self._norms = {key: constant + per_length * n for key, n in self._lengths.items()}
+            self._impacts = {}
         return self._norms
 
+    def _impacts_of(self, term: str, posting: dict[int, float]) -> tuple[list[int], list[float]]:
+        """A term's passages and their BM25 gains before IDF, cached until the index changes."""
+        cached = self._impacts.get(term)
+        if cached is None:
+            norms = self._length_norms()
+            keys = list(posting)
+            gains = [(K1 + 1.0) * tf / (tf + norms[key]) for key, tf in posting.items()]
+            cached = self._impacts[term] = (keys, gains)
+        return cached
+
     def search(self, query_terms: Sequence[str], *, limit: int = 50) -> list[Hit]:
-        """Return the best-scoring passages for the analysed question terms."""
+        """Return the best-scoring passages for the analysed question terms.
+
+        Terms are scored rarest first. Once the terms left carry less than
+        NEW_CANDIDATE_COVERAGE of the question's IDF weight, a passage that matched none of the
+        rarer terms could not cover enough of the question to be quoted, so those common terms
+        only add to passages already found (a category word in every passage costs nothing).
+        """
         query = unique(query_terms)
         if not query or not self._passages:
             return []
         norms = self._length_norms()
         weights = {term: self.idf(term) for term in query}
         total_weight = sum(weights.values()) or 1.0
+        remaining = total_weight
         scores: dict[int, float] = {}
         get = scores.get
-        for term in query:
+        for term in sorted(query, key=weights.__getitem__, reverse=True):
+            idf = weights[term]
+            adds_new = remaining / total_weight >= NEW_CANDIDATE_COVERAGE
+            remaining -= idf
             posting = self._postings.get(term)
             if not posting:
                 continue
-            numerator = weights[term] * (K1 + 1.0)
-            for key, tf in posting.items():
-                scores[key] = get(key, 0.0) + numerator * tf / (tf + norms[key])
+            if adds_new:
+                keys, gains = self._impacts_of(term, posting)
+                for key, gain in zip(keys, gains, strict=True):
+                    scores[key] = get(key, 0.0) + idf * gain
+            elif len(scores) < len(posting):
+                numerator = idf * (K1 + 1.0)
+                for key in scores:
+                    tf = posting.get(key)
+                    if tf is not None:
+                        scores[key] += numerator * tf / (tf + norms[key])
+            else:
+                keys, gains = self._impacts_of(term, posting)
+                for key, gain in zip(keys, gains, strict=True):
+                    if key in scores:
+                        scores[key] += idf * gain
         best = heapq.nlargest(limit, scores, key=scores.__getitem__)
         hits = []
         for key in best:
