@@ -284,3 +284,29 @@ async def test_cooldown_bad_questions_and_unanswered_for_editors_only(
         assert "3× Will Moscow send troops?" in shown.content
         assert len(await asked_rows(bot)) == 3, "refused questions are not recorded"
     assert_no_pings(standin)
+
+
+async def test_questions_switched_off_in_a_server(
+    standin: DiscordStandIn, newsroom: Newsroom, guild_bot: BotStarter, database_url: str
+) -> None:
+    await seed(database_url)
+    async with guild_bot() as bot:
+        await standin.wait_for_commands("ask", "setup")
+        switch = await standin.slash(
+            newsroom.admin, newsroom.general, "setup feature", feature="questions", enabled=False
+        )
+        await switch.response()
+        mention = await standin.post_message(
+            newsroom.reader, newsroom.general, "Did the US strike Iran?", mentions_bot=True
+        )
+        await standin.wait_until_processed()
+        # The /ask after the mention is answered once the bot handled both.
+        asked = await standin.slash(
+            newsroom.reader, newsroom.general, "ask", question="Did the US strike Iran?"
+        )
+        refused = await asked.response()
+        assert refused.ephemeral
+        assert "Questions are switched off in this server" in refused.content
+        await standin.wait_until_processed()
+        assert [m for m in standin.messages_in(newsroom.general) if m.reference is mention] == []
+        assert await asked_rows(bot) == []
