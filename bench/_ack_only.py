@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import re
 from typing import Any
 
 import discord
+from discord.ext import commands
 
 from bot.app.client import NewsroomBot
 
@@ -37,6 +39,24 @@ def ack_view() -> discord.ui.View:
     return view
 
 
+class AckPoster(commands.Cog):
+    """Post the baseline button once ready, when BENCH_ACK_CHANNEL names a channel."""
+
+    def __init__(self, bot: NewsroomBot) -> None:
+        self.bot = bot
+        self.posted = False
+
+    @commands.Cog.listener()
+    async def on_ready(self) -> None:
+        """Post the button (once)."""
+        channel_id = os.environ.get("BENCH_ACK_CHANNEL")
+        if channel_id and not self.posted:
+            self.posted = True
+            channel = self.bot.get_partial_messageable(int(channel_id))
+            await channel.send("Baseline", view=ack_view())
+
+
 async def setup(bot: NewsroomBot) -> None:
     """Register the button."""
     bot.add_dynamic_items(AckButton)
+    await bot.add_cog(AckPoster(bot))

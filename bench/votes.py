@@ -1,7 +1,9 @@
 """Benchmark: votes per second end to end through the Discord stand-in, beside an ack-only button.
 
 Run: python -m bench.votes [--votes 1000] [--postgres-url URL] [--update-seconds 2]
-The real bot (discord.py included) runs against the stand-in on 127.0.0.1, in this process.
+                           [--processes 1|2 ...]
+The real bot (discord.py included) runs against the stand-in on 127.0.0.1, in a process of its
+own (2p, the default first) and in the stand-in's process (1p).
 For each database it measures N members clicking a poll button at once: votes per second
 (until every member has its private confirmation), p50/p99 time from the click to the
 acknowledgement (the interaction callback reaching the stand-in), how many were deferred, and
@@ -13,21 +15,27 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
+import signal
 import sys
 import tempfile
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-from bench._ack_only import ack_view
 from bot.app.client import NewsroomBot
 from bot.config import load_settings
 from bot.database import Database
+from bot.polls.drafts import build_draft
+from bot.polls.service import PollService
 from tests.databases import fresh_database_url
 from tests.standin import DiscordStandIn, Interaction, Permissions, point_discord_py_at, running
 
 EXTENSIONS = ["cogs.admin", "cogs.polls", "bench._ack_only"]
+EDIT_ROUTE = "/channels/{channel_id}/messages/{message_id}"
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 def report(line: str) -> None:
@@ -70,28 +78,69 @@ async def click_all(
     }
 
 
-async def run_backend(name: str, database_url: str, votes: int, update_seconds: float) -> None:
-    """Measure one database backend."""
-    async with DiscordStandIn(bot_name="Newsroom", interaction_deadline=600.0) as standin:
-        guild = standin.add_guild("Bench")
-        channel = guild.add_text_channel("polls")
-        editor = guild.add_member("editor", permissions=Permissions.manage_guild)
-        members = [guild.add_member(f"reader{n}") for n in range(votes)]
-        settings = load_settings(
-            None,
-            DISCORD_TOKEN=standin.bot_token,
-            DATABASE_URL=database_url,
-            NEWSROOM_GUILD_IDS=str(guild.id),
-            NEWSROOM_POLL_UPDATE_SECONDS=update_seconds,
-            LOG_LEVEL="WARNING",
-        )
+@contextlib.asynccontextmanager
+async def bot_running(
+    standin: DiscordStandIn, settings_text: str, channel_id: int, processes: int, folder: Path
+) -> AsyncIterator[None]:
+    """Run the bot in this process, or (processes=2) in a child process of its own."""
+    env_file = folder / "bench.env"
+    env_file.write_text(settings_text)
+    if processes == 1:
+        os.environ["BENCH_ACK_CHANNEL"] = str(channel_id)
+        settings = load_settings(env_file)
         database = Database(settings.database_url)
         await database.upgrade()
         bot = NewsroomBot(settings, database, extensions=EXTENSIONS, guild_ready_timeout=0.05)
         with point_discord_py_at(standin):
             async with running(bot, standin):
                 await standin.wait_until_ready()
-                await standin.wait_for_commands("poll")
+                yield
+        await database.dispose()
+        return
+    environment = {
+        **os.environ,
+        "STANDIN_API_BASE": standin.api_base,
+        "STANDIN_GATEWAY_URL": standin.gateway_url,
+        "BENCH_ENV_FILE": str(env_file),
+        "BENCH_ACK_CHANNEL": str(channel_id),
+        "PYTHONPATH": str(REPO_ROOT),
+    }
+    for name in ("DISCORD_TOKEN", "DATABASE_URL", "NEWSROOM_GUILD_IDS"):
+        environment.pop(name, None)
+    log = (folder / "bot.log").open("wb")
+    child = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bench._bot_child", env=environment, stdout=log, stderr=log
+    )
+    log.close()
+    try:
+        await standin.wait_until_ready(timeout=60)
+        yield
+    finally:
+        child.send_signal(signal.SIGTERM)
+        try:
+            await asyncio.wait_for(child.wait(), timeout=20)
+        except TimeoutError:
+            child.kill()
+            await child.wait()
+
+
+async def run_backend(
+    name: str, database_url: str, votes: int, update_seconds: float, processes: int
+) -> None:
+    """Measure one database backend."""
+    async with DiscordStandIn(bot_name="Newsroom", interaction_deadline=600.0) as standin:
+        guild = standin.add_guild("Bench")
+        channel = guild.add_text_channel("polls")
+        editor = guild.add_member("editor", permissions=Permissions.manage_guild)
+        members = [guild.add_member(f"reader{n}") for n in range(votes)]
+        settings_text = (
+            f"DISCORD_TOKEN={standin.bot_token}\nDATABASE_URL={database_url}\n"
+            f"NEWSROOM_GUILD_IDS={guild.id}\nNEWSROOM_POLL_UPDATE_SECONDS={update_seconds}\n"
+            "LOG_LEVEL=WARNING\n"
+        )
+        with tempfile.TemporaryDirectory() as folder:
+            async with bot_running(standin, settings_text, channel.id, processes, Path(folder)):
+                await standin.wait_for_commands("poll", timeout=60)
                 created = await standin.slash(
                     editor,
                     channel,
@@ -102,14 +151,19 @@ async def run_backend(name: str, database_url: str, votes: int, update_seconds: 
                 )
                 await created.response()
                 await created.followups(1)
-                [poll_message] = standin.messages_in(channel)
-                await bot.get_channel(channel.id).send("Baseline", view=ack_view())
-                ack_message = standin.messages_in(channel)[-1]
+
+                def posted(kind: str) -> list[Any]:
+                    return [
+                        m
+                        for m in standin.messages_in(channel)
+                        if (m.content == "Baseline") == (kind == "ack") and m.components
+                    ]
+
+                await standin.wait_for(lambda: posted("ack") and posted("poll"), timeout=30)
+                [ack_message], [poll_message] = posted("ack"), posted("poll")
 
                 baseline = await click_all(standin, members, ack_message, lambda n: "bench:ack:0")
-                edits_before = len(
-                    standin.requests_to("PATCH", "/channels/{channel_id}/messages/{message_id}")
-                )
+                edits_before = len(standin.requests_to("PATCH", EDIT_ROUTE))
                 started = time.perf_counter()
                 voting = await click_all(
                     standin, members, poll_message, lambda n: f"poll:vote:1:{n % 3}"
@@ -119,42 +173,65 @@ async def run_backend(name: str, database_url: str, votes: int, update_seconds: 
                     timeout=60,
                 )
                 span = time.perf_counter() - started
-                edits = (
-                    len(
-                        standin.requests_to("PATCH", "/channels/{channel_id}/messages/{message_id}")
-                    )
-                    - edits_before
-                )
+                edits = len(standin.requests_to("PATCH", EDIT_ROUTE)) - edits_before
                 hits = standin.rate_limit_hits
-        await database.dispose()
+    label = f"{name} ({processes}p)"
     report(
-        f"{name:<10} votes/s {voting['per_second']:7.0f}  ack p50 {voting['p50']:6.0f} ms  "
+        f"{label:<16} votes/s {voting['per_second']:6.0f}  ack p50 {voting['p50']:6.0f} ms  "
         f"p99 {voting['p99']:6.0f} ms  deferred {voting['deferred']:4d}  late(>3s) {voting['late']}"
     )
     ratio = voting["per_second"] / baseline["per_second"]
     report(
-        f"{'':<10} ack-only {baseline['per_second']:6.0f}/s  ack p50 {baseline['p50']:6.0f} ms  "
-        f"p99 {baseline['p99']:6.0f} ms  ratio vote/ack-only {ratio:.2f}"
+        f"{'':<16} ack-only {baseline['per_second']:5.0f}/s  ack p50 {baseline['p50']:6.0f} ms  "
+        f"p99 {baseline['p99']:6.0f} ms  ratio votes/ack-only {ratio:.2f}"
     )
     per_thousand = edits * 1000 / votes
     report(
-        f"{'':<10} message edits {edits} in {span:.1f} s ({per_thousand:.1f} per 1,000 votes; "
-        f"at most one per {update_seconds:g} s); 429s {hits}"
+        f"{'':<16} poll message edits {edits} in {span:.1f} s ({per_thousand:.1f} per 1,000 "
+        f"votes; at most one per {update_seconds:g} s allowed); 429s {hits}"
     )
 
 
-async def main(votes: int, postgres_url: str | None, update_seconds: float) -> None:
+async def recording_only(database_url: str, votes: int) -> float:
+    """Return votes per second through PollService alone (no Discord, no stand-in)."""
+    database = Database(database_url)
+    await database.upgrade()
+    try:
+        service = PollService(database)
+        draft = build_draft("Bench?", "A; B; C", "1h")
+        poll = await service.create(draft, guild_id=1, channel_id=2, created_by=3)
+        started = time.perf_counter()
+        await asyncio.gather(*(service.vote(poll.id, 1000 + n, n % 3) for n in range(votes)))
+        elapsed = time.perf_counter() - started
+        counts = [o.votes for o in (await service.results(poll)).options]
+        assert sum(counts) == votes, counts
+        return votes / elapsed
+    finally:
+        await database.dispose()
+
+
+async def main(
+    votes: int, postgres_url: str | None, update_seconds: float, processes: list[int]
+) -> None:
     """Run on SQLite, then on PostgreSQL when a server is given."""
     report(f"{votes} members clicking at once, real discord.py against the stand-in")
-    with tempfile.TemporaryDirectory() as folder:
-        async with fresh_database_url("sqlite", Path(folder)) as url:
-            await run_backend("sqlite", url, votes, update_seconds)
+    report("(1p: stand-in and bot share one process; 2p: the bot runs in a process of its own)")
     if postgres_url:
         os.environ["NEWSROOM_TEST_POSTGRES_URL"] = postgres_url
+    for backend in ("sqlite", "postgresql") if postgres_url else ("sqlite",):
         with tempfile.TemporaryDirectory() as folder:
-            async with fresh_database_url("postgresql", Path(folder)) as url:
-                await run_backend("postgresql", url, votes, update_seconds)
-    else:
+            async with fresh_database_url(backend, Path(folder)) as url:
+                rate = await recording_only(url, votes)
+        report(f"{backend + ' (service)':<16} votes/s {rate:6.0f}  (PollService alone, batched)")
+    for count in processes:
+        with tempfile.TemporaryDirectory() as folder:
+            async with fresh_database_url("sqlite", Path(folder)) as url:
+                await run_backend("sqlite", url, votes, update_seconds, count)
+        if postgres_url:
+            with tempfile.TemporaryDirectory() as folder:
+                async with fresh_database_url("postgresql", Path(folder)) as url:
+                    await run_backend("postgresql", url, votes, update_seconds, count)
+    if not postgres_url:
         report("postgresql: skipped (give --postgres-url or set NEWSROOM_TEST_POSTGRES_URL)")
 
 
@@ -163,5 +240,13 @@ if __name__ == "__main__":
     parser.add_argument("--votes", type=int, default=1000)
     parser.add_argument("--postgres-url", default=os.environ.get("NEWSROOM_TEST_POSTGRES_URL"))
     parser.add_argument("--update-seconds", type=float, default=2.0)
+    parser.add_argument("--processes", type=int, choices=[1, 2], action="append")
     arguments = parser.parse_args()
-    asyncio.run(main(arguments.votes, arguments.postgres_url, arguments.update_seconds))
+    asyncio.run(
+        main(
+            arguments.votes,
+            arguments.postgres_url,
+            arguments.update_seconds,
+            arguments.processes or [2, 1],
+        )
+    )
