@@ -421,3 +421,72 @@ async def test_native_polls_are_mirrored_and_their_final_counts_stored(
         closed = await bot.context.polls.get(1)
     assert closed.final_counts == (1, 1, 1)
     assert not closed.is_open
+
+
+async def test_multiple_choice_hidden_results_list_results_and_export(
+    standin: DiscordStandIn, newsroom: Newsroom, guild_bot: BotStarter
+) -> None:
+    async with guild_bot(**FAST):
+        await configure(standin, newsroom)
+        poll = await create_poll(
+            standin,
+            newsroom,
+            question="Which sources do you trust?",
+            options="Wires | Broadcasters | Newspapers",
+            multiple=True,
+            hide_results=True,
+        )
+        text = await click_text(standin, newsroom.reader, poll, "poll:vote:1:0")
+        assert text.startswith("Recorded: your choices are **Wires**.")
+        text = await click_text(standin, newsroom.reader, poll, "poll:vote:1:2")
+        assert text.startswith("Recorded: your choices are **Wires**, **Newspapers**.")
+        text = await click_text(standin, newsroom.reader, poll, "poll:vote:1:0")
+        assert text.startswith("Removed that choice; you now have **Newspapers**.")
+        await click_text(standin, newsroom.editor, poll, "poll:vote:1:2")
+        await standin.wait_for(lambda: "2 members have voted" in counts_shown(poll))
+        assert "%" not in counts_shown(poll), "results stay hidden while the poll is open"
+        assert "Results are shown when the poll closes." in counts_shown(poll)
+
+        hidden = await standin.slash(newsroom.reader, newsroom.general, "poll results", poll=1)
+        assert "are shown when it closes" in (await hidden.response()).content
+
+        listing = await standin.slash(newsroom.reader, newsroom.general, "poll list")
+        listed = await listing.response()
+        assert listed.ephemeral
+        assert listed.content.startswith("#1 **Which sources do you trust?** — closes <t:")
+
+        export = await standin.slash(newsroom.editor, newsroom.general, "poll export", poll=1)
+        exported = await export.response()
+        assert exported.ephemeral
+        [csv_file] = exported.message.attachments
+        assert csv_file.filename == "poll-1-counts.csv"
+        assert csv_file.data.decode().splitlines() == [
+            "question,option,votes,percent",
+            "Which sources do you trust?,Wires,0,0",
+            "Which sources do you trust?,Broadcasters,0,0",
+            "Which sources do you trust?,Newspapers,2,100",
+            "Which sources do you trust?,(voters),2,",
+        ]
+        assert str(newsroom.reader.id) not in csv_file.data.decode(), "counts only"
+
+        close = await standin.slash(newsroom.editor, newsroom.general, "poll close", poll=1)
+        await close.response()
+        await close.followups(1)
+        shown = await standin.slash(newsroom.reader, newsroom.general, "poll results", poll=1)
+        answer = await shown.response()
+        assert answer.content == "Your vote: **Newspapers**"
+        assert "100% · 2 votes" in answer.embeds[0]["description"]
+
+
+async def test_polls_with_more_than_twenty_options_use_a_menu(
+    standin: DiscordStandIn, newsroom: Newsroom, guild_bot: BotStarter
+) -> None:
+    async with guild_bot(**FAST):
+        await configure(standin, newsroom)
+        options = "; ".join(f"Option {n}" for n in range(1, 26))
+        poll = await create_poll(standin, newsroom, question="Pick one", options=options)
+        assert poll.custom_ids() == ["poll:pick:1", "poll:remove:1"]
+    async with guild_bot(**FAST):  # the menu keeps working after a restart
+        click = await standin.click(newsroom.reader, poll, "poll:pick:1", values=["24"])
+        answer = await click.response()
+        assert answer.content.startswith("Recorded your vote: **Option 25**.")
