@@ -8,7 +8,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
-from bot.comments.outbox import Claim, CommentOutbox, Outcome
+from bot.comments.outbox import Claim, CommentOutbox, Outcome, Result
 from bot.comments.records import Action, CommentRecord
 from bot.comments.store import (
     CommentStore,
@@ -23,6 +23,7 @@ from bot.models import utcnow
 log = logging.getLogger(__name__)
 
 IDLE_SECONDS = 300.0
+BATCH_PER_SLOT = 4  # entries claimed per round for each concurrent slot
 
 Notify = Callable[[CommentRecord, Outcome], Awaitable[None]]
 
@@ -43,6 +44,7 @@ class DeliveryWorker:
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._progress = asyncio.Condition()
+        self._recording = asyncio.Lock()  # one write at a time: SQLite has one writer anyway
         self.delivered = 0
         self.retried = 0
         self.failed = 0
@@ -111,10 +113,27 @@ class DeliveryWorker:
         await self.wait_for(lambda worker: worker.last_idle_round > started)
 
     async def run_once(self, *, now: datetime | None = None) -> int:
-        """Claim one batch and carry it out; return how many entries were handled."""
-        claims = await self._outbox.claim_due(self._outbox.policy.concurrency, now=now)
-        if claims:
-            await asyncio.gather(*(self._deliver(claim) for claim in claims))
+        """Claim one batch, carry it out, record it in one go; return how many were handled."""
+        concurrency = self._outbox.policy.concurrency
+        claims = await self._outbox.claim_due(concurrency * BATCH_PER_SLOT, now=now)
+        if not claims:
+            return 0
+        slots = asyncio.Semaphore(concurrency)
+        results = await asyncio.gather(*(self._attempt(claim, slots) for claim in claims))
+        async with self._recording:
+            outcomes = await self._outbox.record(list(results))
+        for result, outcome in zip(results, outcomes, strict=True):
+            if result.error is None:
+                await self._count("delivered")
+            elif result.permanent:
+                await self._count("failed")
+            else:
+                await self._count("retried")
+            if outcome.comment is not None and (outcome.changed or outcome.failed):
+                try:
+                    await self._notify(outcome.comment, outcome)
+                except Exception:  # showing a status must never stop deliveries; logged
+                    log.exception("Could not show the status of comment %s", outcome.comment.id)
         return len(claims)
 
     async def drain(self, *, now: datetime | None = None) -> None:
@@ -122,27 +141,18 @@ class DeliveryWorker:
         while await self.run_once(now=now):
             pass
 
-    async def _deliver(self, claim: Claim) -> None:
-        """Carry out one entry and record the result."""
+    async def _attempt(self, claim: Claim, slots: asyncio.Semaphore) -> Result:
+        """Carry out one entry (up to `slots` at once) and say what the site answered."""
         try:
-            remote = await self._perform(claim)
+            async with slots:
+                remote = await self._perform(claim)
         except TransientError as exc:
-            outcome = await self._outbox.retry_later(claim, str(exc), retry_after=exc.retry_after)
-            await self._count("retried")
+            return Result(claim, error=str(exc), retry_after=exc.retry_after)
         except PermanentError as exc:
-            outcome = await self._outbox.failed(claim, str(exc))
-            await self._count("failed")
+            return Result(claim, error=str(exc), permanent=True)
         except DeliveryError as exc:
-            outcome = await self._outbox.retry_later(claim, str(exc))
-            await self._count("retried")
-        else:
-            outcome = await self._outbox.succeeded(claim, remote)
-            await self._count("delivered")
-        if outcome.comment is not None and (outcome.changed or outcome.failed):
-            try:
-                await self._notify(outcome.comment, outcome)
-            except Exception:  # showing a status must never stop deliveries; logged
-                log.exception("Could not show the status of comment %s", outcome.comment.id)
+            return Result(claim, error=str(exc))
+        return Result(claim, remote=remote)
 
     async def _perform(self, claim: Claim) -> RemoteComment | None:
         """Make the call the entry stands for."""
@@ -169,5 +179,6 @@ class DeliveryWorker:
     async def _resolve(self, claim: Claim) -> str:
         """Find and remember the article's comment section on the site."""
         post_ref = await self._store.resolve_post(claim.article)
-        await self._outbox.save_post_ref(claim.article.article_id, post_ref)
+        async with self._recording:
+            await self._outbox.save_post_ref(claim.article.article_id, post_ref)
         return post_ref

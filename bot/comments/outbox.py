@@ -71,6 +71,17 @@ class Claim:
 
 
 @dataclass(frozen=True, slots=True)
+class Result:
+    """What the site answered to one claimed delivery."""
+
+    claim: Claim
+    remote: RemoteComment | None = None
+    error: str | None = None
+    permanent: bool = False
+    retry_after: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Outcome:
     """What recording a delivery's result changed, for the Discord side to show."""
 
@@ -86,6 +97,8 @@ class CommentOutbox:
     def __init__(self, database: Database, policy: CommentPolicy) -> None:
         self._database = database
         self.policy = policy
+        self._articles: dict[int, ArticleRef] = {}  # an article's identity does not change
+        self._post_refs: dict[int, str] = {}
 
     async def claim_due(self, limit: int, *, now: datetime | None = None) -> list[Claim]:
         """Lease up to `limit` due deliveries whose turn it is.
@@ -101,7 +114,16 @@ class CommentOutbox:
         async with self._database.sessions.begin() as session:
             rows = (
                 await session.execute(
-                    select(CommentDelivery, BridgedComment)
+                    select(
+                        CommentDelivery.id,
+                        CommentDelivery.action,
+                        CommentDelivery.lease_until,
+                        CommentDelivery.next_attempt_at,
+                        BridgedComment.id,
+                        BridgedComment.article_id,
+                        BridgedComment.parent_id,
+                        BridgedComment.remote_id,
+                    )
                     .join(BridgedComment, BridgedComment.id == CommentDelivery.comment_id)
                     .where(CommentDelivery.state == QUEUED)
                     .order_by(CommentDelivery.id)
@@ -109,95 +131,132 @@ class CommentOutbox:
                 )
             ).all()
             blocked: set[int] = set()  # comments with an earlier delivery still to do
-            chosen: list[tuple[CommentDelivery, BridgedComment]] = []
-            creating: set[int] = set()  # articles with an earlier comment still to create
-            for delivery, comment in rows:
-                if comment.id in blocked:
+            creating: set[int] = set()  # stories with an earlier comment still to create
+            chosen: list[int] = []
+            for (
+                delivery_id,
+                action,
+                leased_until,
+                due_at,
+                comment_id,
+                article_id,
+                parent_id,
+                remote_id,
+            ) in rows:
+                if comment_id in blocked:
                     continue
-                blocked.add(comment.id)
-                if delivery.action == Action.CREATE:
-                    if comment.article_id in creating:
+                blocked.add(comment_id)
+                if action == Action.CREATE:
+                    if article_id in creating:
                         continue  # a story's comments reach the site in the order written
-                    creating.add(comment.article_id)
-                leased = delivery.lease_until is not None and delivery.lease_until > now
-                if leased or delivery.next_attempt_at > now:
+                    creating.add(article_id)
+                if (leased_until is not None and leased_until > now) or due_at > now:
                     continue
-                if not await self._turn_has_come(session, delivery, comment):
+                if action == Action.CREATE:
+                    if parent_id is not None and not await self._parent_ready(session, parent_id):
+                        continue
+                elif remote_id is None:
+                    await self._nothing_to_do(session, delivery_id, comment_id, Action(action))
                     continue
-                chosen.append((delivery, comment))
+                chosen.append(delivery_id)
                 if len(chosen) >= limit:
                     break
-            claims = []
-            for delivery, comment in chosen:
-                taken = await session.execute(
-                    update(CommentDelivery)
-                    .where(
-                        CommentDelivery.id == delivery.id,
-                        CommentDelivery.state == QUEUED,
-                        (CommentDelivery.lease_until.is_(None))
-                        | (CommentDelivery.lease_until <= now),
-                    )
-                    .values(lease_until=lease_until, attempts=CommentDelivery.attempts + 1)
+            if not chosen:
+                return []
+            await session.execute(
+                update(CommentDelivery)
+                .where(
+                    CommentDelivery.id.in_(chosen),
+                    CommentDelivery.state == QUEUED,
+                    (CommentDelivery.lease_until.is_(None)) | (CommentDelivery.lease_until <= now),
                 )
-                if taken.rowcount != 1:  # type: ignore[attr-defined]
-                    continue
-                claims.append(await self._claim(session, delivery, comment, now))
-            return claims
+                .values(lease_until=lease_until, attempts=CommentDelivery.attempts + 1)
+            )
+            taken = list(
+                await session.scalars(
+                    select(CommentDelivery)
+                    .where(
+                        CommentDelivery.id.in_(chosen), CommentDelivery.lease_until == lease_until
+                    )
+                    .order_by(CommentDelivery.id)
+                    .execution_options(populate_existing=True)
+                )
+            )
+            comment_ids = [delivery.comment_id for delivery in taken]
+            await session.scalars(select(BridgedComment).where(BridgedComment.id.in_(comment_ids)))
+            return [await self._claim(session, delivery, now) for delivery in taken]
 
-    async def _turn_has_come(
-        self, session: AsyncSession, delivery: CommentDelivery, comment: BridgedComment
-    ) -> bool:
-        """Hold a reply until its parent is on the site; finish work that has nothing to do."""
-        if delivery.action == Action.CREATE:
-            if comment.parent_id is None:
-                return True
-            parent = await session.get(BridgedComment, comment.parent_id)
-            if parent is None or parent.remote_id is not None:
-                return True
-            # A parent that will never reach the site lets the reply go as a top-level comment.
-            return parent.status in (CommentStatus.FAILED, CommentStatus.TRASHED)
-        if comment.remote_id is not None:
+    async def _parent_ready(self, session: AsyncSession, parent_id: int) -> bool:
+        """Tell whether a reply may go: its parent is on the site, or never will be."""
+        parent = (
+            await session.execute(
+                select(BridgedComment.remote_id, BridgedComment.status).where(
+                    BridgedComment.id == parent_id
+                )
+            )
+        ).first()
+        if parent is None or parent.remote_id is not None:
             return True
-        delivery.state = DONE  # an update or trash of a comment that never reached the site
-        delivery.last_error = "the comment never reached the site"
-        if delivery.action == Action.TRASH:
-            comment.status = CommentStatus.TRASHED
-        return False
+        # A parent that will never reach the site lets the reply go as a top-level comment.
+        return parent.status in (CommentStatus.FAILED, CommentStatus.TRASHED)
+
+    async def _nothing_to_do(
+        self, session: AsyncSession, delivery_id: int, comment_id: int, action: Action
+    ) -> None:
+        """Close an update or trash of a comment that never reached the site."""
+        await session.execute(
+            update(CommentDelivery)
+            .where(CommentDelivery.id == delivery_id)
+            .values(state=DONE, last_error="the comment never reached the site")
+        )
+        if action is Action.TRASH:
+            await session.execute(
+                update(BridgedComment)
+                .where(BridgedComment.id == comment_id)
+                .values(status=CommentStatus.TRASHED)
+            )
 
     async def _claim(
-        self,
-        session: AsyncSession,
-        delivery: CommentDelivery,
-        comment: BridgedComment,
-        now: datetime,
+        self, session: AsyncSession, delivery: CommentDelivery, now: datetime
     ) -> Claim:
-        """Gather what a delivery needs."""
+        """Gather what a claimed delivery needs (its comment is loaded already)."""
+        comment = await session.get(BridgedComment, delivery.comment_id)
+        assert comment is not None
         parent_remote = None
         if comment.parent_id is not None:
-            parent = await session.get(BridgedComment, comment.parent_id)
-            parent_remote = parent.remote_id if parent is not None else None
-        article = await session.get(Article, comment.article_id)
-        assert article is not None
-        keys = tuple(
-            await session.scalars(
-                select(ArticleKey.key).where(ArticleKey.article_id == comment.article_id)
+            parent_remote = await session.scalar(
+                select(BridgedComment.remote_id).where(BridgedComment.id == comment.parent_id)
             )
-        )
-        target = await session.get(CommentTarget, comment.article_id)
+        article = self._articles.get(comment.article_id)
+        if article is None:
+            row = await session.get(Article, comment.article_id)
+            assert row is not None
+            keys = tuple(
+                await session.scalars(
+                    select(ArticleKey.key).where(ArticleKey.article_id == comment.article_id)
+                )
+            )
+            article = ArticleRef(row.id, row.url, row.canonical_url, keys)
+            self._articles[comment.article_id] = article
+        post_ref = self._post_refs.get(comment.article_id)
+        if post_ref is None:
+            target = await session.get(CommentTarget, comment.article_id)
+            post_ref = target.post_ref if target is not None else None
         return Claim(
             delivery_id=delivery.id,
             action=Action(delivery.action),
-            attempts=delivery.attempts + 1,
+            attempts=delivery.attempts,
             comment=CommentRecord.from_row(comment),
             author_email=comment.author_email,
             parent_remote_id=parent_remote,
-            article=ArticleRef(article.id, article.url, article.canonical_url, keys),
-            post_ref=target.post_ref if target is not None else None,
+            article=article,
+            post_ref=post_ref,
             claimed_at=now,
         )
 
     async def save_post_ref(self, article_id: int, post_ref: str) -> None:
         """Remember the site's reference of an article's comment section."""
+        self._post_refs[article_id] = post_ref
         async with self._database.sessions.begin() as session:
             await session.execute(
                 insert_ignoring_conflicts(self._database, CommentTarget.__table__).values(
@@ -241,68 +300,108 @@ class CommentOutbox:
 
     # Results ----------------------------------------------------------------------------------
 
-    async def succeeded(self, claim: Claim, remote: RemoteComment | None) -> Outcome:
-        """Record what the site now has; a forgotten comment that just arrived gets trashed."""
+    async def record(self, results: list[Result]) -> list[Outcome]:
+        """Record what the site answered for a round of deliveries, in one transaction."""
         async with self._database.sessions.begin() as session:
-            delivery = await session.get(CommentDelivery, claim.delivery_id)
-            if delivery is not None:
-                delivery.state = DONE
-                delivery.lease_until = None
-                delivery.last_error = None
-            row = await session.get(BridgedComment, claim.comment.id)
-            if row is None:
-                return Outcome(None, changed=False)
-            before = row.status
-            if claim.action is Action.CREATE and remote is not None:
-                row.remote_id = remote.id
-                if row.status == CommentStatus.FORGOTTEN:
-                    row.author_name, row.author_email, row.content_html = "", None, ""
-                    session.add(CommentDelivery(comment_id=row.id, action=Action.TRASH))
+            await session.scalars(
+                select(CommentDelivery).where(
+                    CommentDelivery.id.in_([r.claim.delivery_id for r in results])
+                )
+            )
+            await session.scalars(
+                select(BridgedComment).where(
+                    BridgedComment.id.in_([r.claim.comment.id for r in results])
+                )
+            )
+            outcomes = []
+            for result in results:
+                if result.error is None:
+                    outcomes.append(await self._succeeded(session, result.claim, result.remote))
+                elif result.permanent:
+                    outcomes.append(await self._failed(session, result.claim, result.error))
                 else:
-                    row.status = REMOTE_TO_STATUS[remote.status]
-                row.error = None
-            elif claim.action is Action.UPDATE and remote is not None:
-                if row.status not in (CommentStatus.FORGOTTEN, CommentStatus.TRASHED):
-                    row.status = REMOTE_TO_STATUS[remote.status]
-            elif claim.action is Action.TRASH:
-                if row.status == CommentStatus.FORGOTTEN:
-                    await session.delete(row)
-                    return Outcome(None, changed=True)
-                row.status = CommentStatus.TRASHED
-            await session.flush()
-            return Outcome(CommentRecord.from_row(row), changed=row.status != before)
+                    outcomes.append(
+                        await self._retry(session, result.claim, result.error, result.retry_after)
+                    )
+            return outcomes
+
+    async def succeeded(self, claim: Claim, remote: RemoteComment | None) -> Outcome:
+        """Record what the site now has."""
+        [outcome] = await self.record([Result(claim, remote=remote)])
+        return outcome
 
     async def retry_later(
         self, claim: Claim, error: str, *, retry_after: float | None = None
     ) -> Outcome:
         """Put a delivery back with backoff; past the give-up age it fails instead."""
-        now = max(claim.claimed_at, utcnow())
-        async with self._database.sessions.begin() as session:
-            delivery = await session.get(CommentDelivery, claim.delivery_id)
-            if delivery is None:
-                return Outcome(None, changed=False)
-            if now - delivery.created_at > timedelta(hours=self.policy.give_up_hours):
-                return await self._fail(session, delivery, f"gave up after retrying: {error}")
-            delay = backoff_seconds(delivery.attempts, self.policy, retry_after=retry_after)
-            delivery.next_attempt_at = now + timedelta(seconds=delay)
-            delivery.lease_until = None
-            delivery.last_error = error
-            log.info(
-                "Comment delivery %s (%s) will be retried in %.1f s: %s",
-                delivery.id,
-                delivery.action,
-                delay,
-                error,
-            )
-            return Outcome(None, changed=False)
+        [outcome] = await self.record([Result(claim, error=error, retry_after=retry_after)])
+        return outcome
 
     async def failed(self, claim: Claim, error: str) -> Outcome:
         """Mark a delivery failed for good (the comment too, when it was its creation)."""
-        async with self._database.sessions.begin() as session:
-            delivery = await session.get(CommentDelivery, claim.delivery_id)
-            if delivery is None:
-                return Outcome(None, changed=False)
-            return await self._fail(session, delivery, error)
+        [outcome] = await self.record([Result(claim, error=error, permanent=True)])
+        return outcome
+
+    async def _succeeded(
+        self, session: AsyncSession, claim: Claim, remote: RemoteComment | None
+    ) -> Outcome:
+        """Record success; a forgotten comment that just arrived gets trashed."""
+        delivery = await session.get(CommentDelivery, claim.delivery_id)
+        if delivery is not None:
+            delivery.state = DONE
+            delivery.lease_until = None
+            delivery.last_error = None
+        row = await session.get(BridgedComment, claim.comment.id)
+        if row is None:
+            return Outcome(None, changed=False)
+        before = row.status
+        if claim.action is Action.CREATE and remote is not None:
+            row.remote_id = remote.id
+            if row.status == CommentStatus.FORGOTTEN:
+                row.author_name, row.author_email, row.content_html = "", None, ""
+                session.add(CommentDelivery(comment_id=row.id, action=Action.TRASH))
+            else:
+                row.status = REMOTE_TO_STATUS[remote.status]
+            row.error = None
+        elif claim.action is Action.UPDATE and remote is not None:
+            if row.status not in (CommentStatus.FORGOTTEN, CommentStatus.TRASHED):
+                row.status = REMOTE_TO_STATUS[remote.status]
+        elif claim.action is Action.TRASH:
+            if row.status == CommentStatus.FORGOTTEN:
+                await session.delete(row)
+                return Outcome(None, changed=True)
+            row.status = CommentStatus.TRASHED
+        return Outcome(CommentRecord.from_row(row), changed=row.status != before)
+
+    async def _retry(
+        self, session: AsyncSession, claim: Claim, error: str, retry_after: float | None
+    ) -> Outcome:
+        """Schedule the next attempt with backoff, or give up past the give-up age."""
+        now = max(claim.claimed_at, utcnow())
+        delivery = await session.get(CommentDelivery, claim.delivery_id)
+        if delivery is None:
+            return Outcome(None, changed=False)
+        if now - delivery.created_at > timedelta(hours=self.policy.give_up_hours):
+            return await self._fail(session, delivery, f"gave up after retrying: {error}")
+        delay = backoff_seconds(delivery.attempts, self.policy, retry_after=retry_after)
+        delivery.next_attempt_at = now + timedelta(seconds=delay)
+        delivery.lease_until = None
+        delivery.last_error = error
+        log.info(
+            "Comment delivery %s (%s) will be retried in %.1f s: %s",
+            delivery.id,
+            delivery.action,
+            delay,
+            error,
+        )
+        return Outcome(None, changed=False)
+
+    async def _failed(self, session: AsyncSession, claim: Claim, error: str) -> Outcome:
+        """Record a permanent failure of a claimed delivery."""
+        delivery = await session.get(CommentDelivery, claim.delivery_id)
+        if delivery is None:
+            return Outcome(None, changed=False)
+        return await self._fail(session, delivery, error)
 
     async def _fail(self, session: AsyncSession, delivery: CommentDelivery, error: str) -> Outcome:
         """Record a permanent failure."""

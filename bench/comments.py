@@ -1,0 +1,174 @@
+"""Benchmark: comments delivered per second from an outbox backlog, beside a plain aiohttp loop.
+
+Run: python -m bench.comments [--comments 1000] [--articles 10] [--database-url URL]
+Serves the WordPress-shaped loopback site (tests/site/wordpress.py), queues a backlog of
+consented comments through CommentService (the outbox), then times the delivery worker draining
+it (claim, POST, record, per-story order kept). In the same run, the same site takes the same
+number of comment POSTs from a plain aiohttp loop: one at a time, and with the worker's
+concurrency. The site is reset between runs so its duplicate check costs the same each time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import aiohttp
+
+from bot.articles.extracted import ExtractedArticle
+from bot.articles.store import ArticleStore
+from bot.comments.delivery import DeliveryWorker
+from bot.comments.outbox import CommentOutbox
+from bot.comments.records import CommentPolicy
+from bot.comments.service import CommentService, Draft
+from bot.comments.wordpress import WordPressCommentStore
+from bot.database import Database
+from tests.site.wordpress import WordPressSite
+
+MEMBERS = 50
+
+
+def report(line: str) -> None:
+    """Print one line of results."""
+    sys.stdout.write(line + "\n")
+
+
+def article_for(site: WordPressSite, post_id: int) -> ExtractedArticle:
+    """Describe a site post as an extracted article."""
+    post = site.posts[post_id]
+    return ExtractedArticle(
+        title=post.title,
+        url=f"{site.url}/{post.slug}/",
+        canonical_url=f"{site.url}/{post.slug}/",
+        author=None,
+        published_at=None,
+        image_url=None,
+        summary=None,
+        category=None,
+        site_name=None,
+        key_facts=(),
+        outlook=(),
+        reader_questions=(),
+        body_text="",
+    )
+
+
+async def queue_backlog(
+    database: Database, site: WordPressSite, policy: CommentPolicy, comments: int, articles: int
+) -> float:
+    """Store `comments` consented comments over `articles` stories; return the seconds taken."""
+    store = ArticleStore(database)
+    post_ids = [site.add_post(f"Story {n}").id for n in range(articles)]
+    article_ids = [
+        (await store.save(article_for(site, pid), [f"wp:127.0.0.1:{pid}"])).article.id
+        for pid in post_ids
+    ]
+    service = CommentService(database, policy)
+    for member in range(MEMBERS):
+        await service.opt_in(1, 10_000 + member, display_name=f"Member {member}", username="m")
+    started = time.perf_counter()
+    for n in range(comments):
+        text = f"Comment number {n}: a **considered** view on the story."
+        await service.bridge(
+            Draft(
+                guild_id=1,
+                article_id=article_ids[n % articles],
+                thread_id=None,
+                message_id=1_000_000 + n,
+                author_id=10_000 + n % MEMBERS,
+                display_name="",
+                username="",
+                content_html=f"<p>{text}</p>",
+                source_text=text,
+            )
+        )
+    return time.perf_counter() - started
+
+
+async def plain_loop(site: WordPressSite, comments: int, concurrency: int) -> float:
+    """POST the same number of comments with a bare aiohttp session; return the seconds."""
+    token = base64.b64encode(f"{site.comments.user}:{site.comments.app_password}".encode())
+    headers = {"Authorization": f"Basic {token.decode()}"}
+    post_ids = list(site.posts)
+    semaphore = asyncio.Semaphore(concurrency)
+    async with aiohttp.ClientSession(headers=headers) as session:
+
+        async def one(n: int) -> None:
+            payload = {
+                "post": post_ids[n % len(post_ids)],
+                "content": f"Comment number {n}: a <strong>considered</strong> view.",
+                "author_name": f"Member {n % MEMBERS} (via Discord)",
+                "author_email": f"member-{n % MEMBERS}@discord-members.invalid",
+                "status": "hold",
+            }
+            async with (
+                semaphore,
+                session.post(f"{site.url}/wp-json/wp/v2/comments", json=payload) as response,
+            ):
+                assert response.status == 201, response.status
+                await response.read()
+
+        started = time.perf_counter()
+        await asyncio.gather(*(one(n) for n in range(comments)))
+        return time.perf_counter() - started
+
+
+async def run(comments: int, articles: int, database_url: str, concurrency: int) -> None:
+    """Run the benchmark and print its figures."""
+    site = await WordPressSite().start()
+    policy = CommentPolicy(concurrency=concurrency, rate_limit=10**9)
+    database = Database(database_url)
+    await database.upgrade()
+    try:
+        queued = await queue_backlog(database, site, policy, comments, articles)
+        outbox = CommentOutbox(database, policy)
+        async with aiohttp.ClientSession() as http:
+            store = WordPressCommentStore(
+                http, f"{site.url}/wp-json", site.comments.user, site.comments.app_password
+            )
+            worker = DeliveryWorker(outbox, store)
+            started = time.perf_counter()
+            await worker.drain()
+            delivered = time.perf_counter() - started
+        on_site = len(site.comments.comments)
+        assert on_site == comments, f"{on_site} of {comments} reached the site"
+        assert await outbox.count() == 0
+        site.comments.comments.clear()
+        sequential = await plain_loop(site, comments, 1)
+        site.comments.comments.clear()
+        parallel = await plain_loop(site, comments, concurrency)
+    finally:
+        await database.dispose()
+        await site.close()
+    backend = database.backend
+    report(f"comments: {comments} over {articles} stories, {backend}, concurrency {concurrency}")
+    report(f"  outbox writes (bridge decisions): {comments / queued:8.1f} comments/s")
+    report(f"  worker delivery (claim+POST+record): {comments / delivered:8.1f} comments/s")
+    report(f"  plain aiohttp loop, 1 at a time:     {comments / sequential:8.1f} comments/s")
+    report(
+        f"  plain aiohttp loop, {concurrency} at a time:     {comments / parallel:8.1f} comments/s"
+    )
+    report(f"  worker / plain sequential: {sequential / delivered:.2f}x")
+    report(f"  worker / plain concurrent: {parallel / delivered:.2f}x")
+
+
+def main() -> None:
+    """Parse arguments and run."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--comments", type=int, default=1000)
+    parser.add_argument("--articles", type=int, default=10)
+    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--database-url", default=None)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        url = args.database_url or f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}"
+        asyncio.run(run(args.comments, args.articles, url, args.concurrency))
+
+
+if __name__ == "__main__":
+    main()
