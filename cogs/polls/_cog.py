@@ -18,7 +18,7 @@ from bot.articles.store import StoredArticle
 from bot.errors import NotConfigured, NotFound
 from bot.guild_settings import Feature
 from bot.polls.deadlines import DeadlineOwnership, DeadlineScheduler
-from bot.polls.drafts import build_draft
+from bot.polls.drafts import PollKind, build_draft
 from bot.polls.service import PollRecord, VoteAction, VoteOutcome
 from bot.polls.suggestions import suggest_poll
 from cogs.polls._live import LiveResults
@@ -112,7 +112,7 @@ class PollsCog(commands.Cog, name="Polls"):
     async def post_poll(self, poll: PollRecord, channel: discord.abc.Messageable) -> PollRecord:
         """Post a stored poll; a poll that cannot be posted is deleted again."""
         try:
-            if poll.kind.value == "native":
+            if poll.kind is PollKind.NATIVE:
                 message = await channel.send(poll=native_poll(poll), allowed_mentions=NO_MENTIONS)
             else:
                 results = await self.polls.results(poll)
@@ -174,7 +174,7 @@ class PollsCog(commands.Cog, name="Polls"):
     async def _show_live(self, poll_id: int) -> None:
         """Edit a poll's message to show the counts now (called by LiveResults, coalesced)."""
         poll = await self.polls.get(poll_id)
-        if not poll.is_open or poll.message_id is None or poll.kind.value == "native":
+        if not poll.is_open or poll.message_id is None or poll.kind is PollKind.NATIVE:
             return
         results = await self.polls.results(poll)
         channel = self.messageable(poll.channel_id, poll.guild_id)
@@ -190,7 +190,7 @@ class PollsCog(commands.Cog, name="Polls"):
         self, poll: PollRecord, *, final_counts: Sequence[int] | None = None
     ) -> PollRecord | None:
         """Close a poll once: record the counts, disable the buttons, post the final results."""
-        if poll.kind.value == "native" and final_counts is None:
+        if poll.kind is PollKind.NATIVE and final_counts is None:
             final_counts = await self._end_native(poll)
         closed = await self.polls.close(poll.id, final_counts=final_counts)
         if closed is None:
@@ -223,7 +223,7 @@ class PollsCog(commands.Cog, name="Polls"):
     async def finish(self, poll: PollRecord) -> None:
         """Show a closed poll as closed and post its final results with the chart."""
         results = await self.polls.results(poll)
-        if poll.kind.value != "native" and poll.message_id is not None:
+        if poll.kind is not PollKind.NATIVE and poll.message_id is not None:
             channel = self.messageable(poll.channel_id, poll.guild_id)
             try:
                 await channel.get_partial_message(poll.message_id).edit(

@@ -450,6 +450,13 @@ async def test_multiple_choice_hidden_results_list_results_and_export(
         hidden = await standin.slash(newsroom.reader, newsroom.general, "poll results", poll=1)
         assert "are shown when it closes" in (await hidden.response()).content
 
+        typed = await standin.autocomplete(
+            newsroom.editor, newsroom.general, "poll close", "poll", poll="sources"
+        )
+        assert (await typed.response()).choices == [
+            {"name": "#1 Which sources do you trust?", "value": 1}
+        ]
+
         listing = await standin.slash(newsroom.reader, newsroom.general, "poll list")
         listed = await listing.response()
         assert listed.ephemeral
