@@ -3,7 +3,8 @@
 401 without (valid) Application Password auth, 403 on a closed post, 400 for missing author data,
 empty content or (optionally validated) invalid parents, 409 `comment_duplicate` for the same post,
 parent, author and content, 400 `comment_flood`, and faults: 5xx/429 with Retry-After, slow
-answers, a dropped connection after the comment was stored, and a refused connection.
+answers, a dropped connection after the comment was stored, an answer that never comes after
+the comment was stored, and a reset connection.
 """
 
 from __future__ import annotations
@@ -46,11 +47,13 @@ class CommentsAPI:
     comments: dict[int, SiteComment] = field(default_factory=dict)
     closed_posts: set[int] = field(default_factory=set)
     validate_parent: bool = True
-    fault: str | None = None  # "503", "429", "slow", "drop", "flood", "reset"
+    fault: str | None = None  # "503", "429", "slow", "drop", "hang", "flood", "reset"
     fault_count: int | None = None  # how many requests the fault hits (None: until cleared)
     retry_after: str | None = None
     slow_seconds: float = 5.0
     posts_created: int = 0
+    stored: asyncio.Event = field(default_factory=asyncio.Event)  # set when a comment is stored
+    release: asyncio.Event = field(default_factory=asyncio.Event)  # ends "hang" answers
     _next_id: int = 1000
     _clock: datetime = field(default_factory=lambda: datetime.now(UTC).replace(microsecond=0))
     _post_ids: Any = None
@@ -122,7 +125,7 @@ class CommentsAPI:
 
     async def _faulty(self, request: web.Request) -> web.Response | None:
         """Apply the current fault, if any; None lets the request through."""
-        if self.fault is None or self.fault == "drop":
+        if self.fault in (None, "drop", "hang"):
             return None
         if self.fault_count is not None:
             if self.fault_count <= 0:
@@ -205,6 +208,9 @@ class CommentsAPI:
         )
         comment = self._store(post, parent, 0, name, email, content, status)
         self.posts_created += 1
+        self.stored.set()
+        if self.fault == "hang":  # stored, but no answer comes until `release` is set
+            await self.release.wait()
         if self.fault == "drop":
             if self.fault_count is not None:
                 self.fault_count -= 1
