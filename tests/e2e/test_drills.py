@@ -15,6 +15,7 @@ from bot.articles.announcements import AnnouncementService, AnnouncementStatus
 from bot.database import Database
 from tests.e2e.conftest import Newsroom, newsroom_bot
 from tests.e2e.scale_harness import HoldingSite, ShardProcess, set_up_guild, start_shard_process
+from tests.e2e.test_scale import articles, make_due, owners, shard_bots
 from tests.pg_cluster import own_cluster
 from tests.standin import DiscordStandIn
 
@@ -172,3 +173,45 @@ async def test_postgresql_restarted_under_load_loses_nothing_acknowledged(
             assert await announcements.pending() == []
         titles = [m.embeds[0]["title"] for m in standin.messages_in(newsroom.news)]
         assert titles == ["Iran turns to Moscow"], "announced once across 21 feeds and a restart"
+
+
+async def next_cycle_anywhere(bots: list) -> None:
+    """Wake every poller and wait until one of them (the owner) has run a cycle."""
+    waits = [
+        asyncio.create_task(articles(bot).wait_for_cycles(articles(bot).cycles_completed + 1))
+        for bot in bots
+    ]
+    for bot in bots:
+        articles(bot).wake_poller()
+    try:
+        done, _ = await asyncio.wait(waits, timeout=30, return_when=asyncio.FIRST_COMPLETED)
+        assert done, "no process polled within 30 s of the restart"
+    finally:
+        for wait in waits:
+            wait.cancel()
+        await asyncio.gather(*waits, return_exceptions=True)
+
+
+async def test_after_a_postgresql_restart_two_shards_reconnect_with_exactly_one_feed_owner(
+    standin: DiscordStandIn, site: HoldingSite
+) -> None:
+    async with own_cluster() as cluster:
+        url = await cluster.create_database("newsroom_drill")
+        planet = await set_up_guild(standin, url, shard=1)
+        site.add_post("Before the restart")
+        async with shard_bots(standin, url, [planet.guild.id], SITE_URL=site.url) as bots:
+            await standin.wait_for(lambda: len(planet.guild.threads()) == 1, timeout=15)
+            [before] = owners(bots)
+            await articles(before).wait_for_cycles(1)
+            await cluster.restart()
+            site.add_post("After the restart")
+            await next_cycle_anywhere(bots)  # both look at once; one takes the lease and polls
+            [after] = owners(bots)
+            await make_due(after)
+            for bot in bots:
+                articles(bot).wake_poller()
+            await standin.wait_for(lambda: len(planet.guild.threads()) == 2, timeout=30)
+            await articles(after).wait_for_cycles(articles(after).cycles_completed + 1)
+            assert owners(bots) == [after]
+        titles = [m.embeds[0]["title"] for m in standin.messages_in(planet.news)]
+        assert titles == ["Before the restart", "After the restart"]
