@@ -187,6 +187,14 @@ async def test_consent_then_comments_replies_edits_deletes_and_hostile_html(
         assert other.status == "trash"
         assert site.comments.posts_created == 3
 
+        pending = await standin.slash(newsroom.editor, thread, "comments pending")
+        waiting = (await pending.response()).content
+        assert waiting.startswith("Waiting for the site:\n")
+        assert "• **Jimmy (via Discord)** (held for moderation): My \\*\\*first" in waiting
+        assert "• **Lois (via Discord)** (held for moderation): Thanks for reading!" in waiting
+        refused = await standin.slash(newsroom.reader, thread, "comments pending")
+        assert "Only editors can do that" in (await refused.response()).content
+
         status = await standin.slash(newsroom.reader, thread, "comments status")
         text = (await status.response()).content
         assert "You opted in. The site shows you as **Jimmy (via Discord)**." in text
