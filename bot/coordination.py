@@ -4,7 +4,9 @@ On PostgreSQL a lease is a session-level advisory lock (`pg_try_advisory_lock`) 
 connection kept open for as long as this process owns the job. When the process dies, even by
 SIGKILL, its connection drops and PostgreSQL releases the lock at once; a standby that calls
 `ensure()` every `retry_seconds` then takes the job over, so takeover is bounded by
-`retry_seconds` plus the time the server needs to notice the dropped connection. When the
+`retry_seconds` plus the time the server needs to notice the dropped connection: at once for a
+dead process (its socket is closed), about 25 s for a dead host or a network split (the lease's
+session sets TCP keepalives, see KEEPALIVE_SETTINGS). When the
 database restarts, every owner's connection is gone: `ensure()` notices, reports the loss and
 competes again once the server is back.
 
@@ -41,6 +43,14 @@ from bot.database import Database
 log = logging.getLogger(__name__)
 
 DEFAULT_RETRY_SECONDS = 5.0
+# Server-side TCP keepalives on the lease's session: if the owner's host dies or the network
+# splits (no FIN arrives), PostgreSQL drops the session, and with it the lock, within ~25 s.
+KEEPALIVE_SETTINGS = {
+    "tcp_keepalives_idle": 10,
+    "tcp_keepalives_interval": 5,
+    "tcp_keepalives_count": 3,
+    "tcp_user_timeout": 25_000,  # milliseconds: unacknowledged data also ends the session
+}
 LEASE_ERRORS = (SQLAlchemyError, OSError)  # OSError covers TimeoutError and dropped sockets
 
 
@@ -118,6 +128,8 @@ class Lease:
             log.warning("Cannot compete for the lease on %r: %s", self.name, exc)
             return False
         try:
+            for setting, value in KEEPALIVE_SETTINGS.items():
+                await connection.exec_driver_sql(f"SET {setting} = {value}")
             result = await connection.exec_driver_sql(f"SELECT pg_try_advisory_lock({self._key})")
             acquired = bool(result.scalar())
             await connection.commit()  # the lock is session level; end the read transaction

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.coordination import Lease, Leases, lock_key
+from bot.coordination import KEEPALIVE_SETTINGS, Lease, Leases, lock_key
 from bot.database import Database
 
 PG_ONLY = pytest.mark.parametrize("backend", ["postgresql"])
@@ -135,3 +135,21 @@ async def test_processes_starting_together_migrate_one_at_a_time(database_url: s
     finally:
         for engine in engines:
             await engine.dispose()
+
+
+@PG_ONLY
+async def test_the_lease_session_uses_tcp_keepalives_so_a_dead_host_loses_it(
+    database: Database,
+) -> None:
+    lease = Lease(database, "feed-polling", retry_seconds=0.2)
+    assert await lease.ensure()
+    connection = lease._connection  # the session that holds the lock
+    assert connection is not None
+    for setting, value in KEEPALIVE_SETTINGS.items():
+        shown = (await connection.exec_driver_sql(f"SHOW {setting}")).scalar()
+        assert shown in {f"{value}", f"{value}s", f"{value}ms", f"{value // 1000}s"}, (
+            setting,
+            shown,
+        )
+    await connection.commit()
+    await lease.release()
