@@ -36,7 +36,10 @@ class Article(Base):
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     content_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Indexed: the question index polls max(updated_at) before every answer.
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, onupdate=utcnow, index=True
+    )
 
     keys: Mapped[list[ArticleKey]] = relationship(
         back_populates="article", cascade="all, delete-orphan"

@@ -164,7 +164,7 @@ class QuestionService:
                         select(func.max(KeyFact.id)).scalar_subquery(),
                         select(func.max(OutlookItem.id)).scalar_subquery(),
                         select(func.max(Article.updated_at)).scalar_subquery(),
-                        select(func.count(Article.id)).scalar_subquery(),
+                        select(func.count()).select_from(Article).scalar_subquery(),
                     )
                 )
             ).one()

@@ -20,6 +20,9 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     """Apply this revision."""
+    # The question index polls max(articles.updated_at) before every answer: keep it cheap.
+    with op.batch_alter_table("articles", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_articles_updated_at"), ["updated_at"], unique=False)
     op.create_table(
         "asked_questions",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -75,3 +78,5 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_asked_questions_normalized"))
         batch_op.drop_index(batch_op.f("ix_asked_questions_guild_id"))
     op.drop_table("asked_questions")
+    with op.batch_alter_table("articles", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_articles_updated_at"))
