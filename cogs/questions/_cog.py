@@ -30,6 +30,11 @@ def in_thread(channel: object) -> bool:
     return isinstance(channel, discord.Thread)
 
 
+def mentions_me(content: str, bot_id: int) -> bool:
+    """Tell whether the text mentions the bot itself (not a role, not a reply ping)."""
+    return re.search(rf"<@!?{bot_id}>", content) is not None
+
+
 def strip_mention(content: str, bot_id: int) -> str:
     """Remove the bot's own mention(s) from a message's text."""
     return re.sub(rf"<@!?{bot_id}>", " ", content).strip()
@@ -129,7 +134,7 @@ class QuestionsCog(commands.Cog, name="Questions"):
         me = self.bot.user
         if me is None or message.author.bot or message.guild is None:
             return
-        if me.id not in {user.id for user in message.mentions}:
+        if not mentions_me(message.content, me.id):  # a reply to the bot alone is no question
             return
         config = await self.context.guild_settings.get(message.guild.id)
         if not config.enabled(Feature.QUESTIONS):

@@ -27,6 +27,7 @@ from bot.questions.cooldown import Cooldown, TooSoon
 from bot.questions.index import ArticleInfo, Passage, PassageIndex, PassageKind
 from bot.questions.retrieval import retrieve
 from bot.questions.service import QuestionService
+from cogs.questions._cog import mentions_me, strip_mention
 from cogs.questions._views import (
     ASK_TEMPLATE,
     FEEDBACK_TEMPLATE,
@@ -272,3 +273,11 @@ async def test_bad_questions_are_refused_politely(database: Database) -> None:
         await service.ask("   \n ")
     with pytest.raises(InvalidInput, match="keep it under 50"):
         await service.ask("why " * 20)
+
+
+def test_only_an_explicit_mention_of_the_bot_is_a_question() -> None:
+    assert mentions_me("<@42> what next?", 42)
+    assert mentions_me("hey <@!42>", 42)
+    assert not mentions_me("thanks!", 42)  # a reply that pings the bot
+    assert not mentions_me("<@&42> <@420>", 42)
+    assert strip_mention("<@42> what next? <@!42>", 42) == "what next?"
