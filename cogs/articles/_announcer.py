@@ -10,7 +10,7 @@ from bot.articles.announcements import AnnouncementRecord, AnnouncementService, 
 from bot.articles.store import ArticleStore, StoredArticle
 from bot.feeds.registry import FeedRecord
 from bot.guild_settings import GuildSettingsService
-from cogs.articles._publisher import Publisher, messageable, text_channel
+from cogs.articles._publisher import Publisher, ids, messageable, text_channel
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,13 @@ class DiscordAnnouncer:
             )
             return False
         except discord.HTTPException as exc:
-            log.warning("Feed %s: posting article %s failed: %s", feed.id, article.id, exc.text)
+            log.warning(
+                "Feed %s: posting article %s failed: %s",
+                feed.id,
+                article.id,
+                exc.text,
+                extra=ids(article.id, record.guild_id, record.channel_id),
+            )
             return False
         return True
 

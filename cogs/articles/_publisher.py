@@ -29,6 +29,11 @@ THREAD_ALREADY_EXISTS = 160004
 THREAD_ARCHIVE_MINUTES = 10080
 
 
+def ids(article_id: int, guild_id: int, channel_id: int) -> dict[str, int]:
+    """Return the ids a JSON log line carries for an announcement."""
+    return {"article_id": article_id, "guild_id": guild_id, "channel_id": channel_id}
+
+
 def ping_mentions(role_id: int | None) -> discord.AllowedMentions:
     """Allow a ping of the feed's role only: never @everyone, @here, users or other roles."""
     roles: list[discord.abc.Snowflake] | bool = [discord.Object(role_id)] if role_id else False
@@ -184,7 +189,12 @@ class Publisher:
         record = await self._announcements.record_posted(
             record.id, message_id=message.id, posted_hash=article.content_hash
         )
-        log.info("Announced article %s in channel %s", article.id, channel.id)
+        log.info(
+            "Announced article %s in channel %s",
+            article.id,
+            channel.id,
+            extra=ids(article.id, record.guild_id, channel.id),
+        )
         record = await self._open_thread(record, message, article)
         if channel.is_news() and not record.crossposted:
             self._crossposts.add(record)
@@ -221,7 +231,12 @@ class Publisher:
             else announcement_embed(article)
         )
         await message.edit(embed=embed, view=read_on_site_view(article))
-        log.info("Updated announcement %s of article %s", record.id, article.id)
+        log.info(
+            "Updated announcement %s of article %s",
+            record.id,
+            article.id,
+            extra=ids(article.id, record.guild_id, record.channel_id),
+        )
         return await self._announcements.record_edit(record.id, article.content_hash)
 
     async def retract(self, record: AnnouncementRecord) -> AnnouncementRecord:

@@ -98,6 +98,9 @@ async def test_sigkilled_feed_owner_mid_cycle_is_replaced_and_the_article_is_ann
     log = standby.log_text()
     entries = json_lines(log)
     assert any("Took the lease on 'feed-polling'" in str(e["message"]) for e in entries)
+    [announced] = [e for e in entries if str(e["message"]).startswith("Announced article")]
+    assert announced["article_id"] == record.article_id
+    assert (announced["guild_id"], announced["channel_id"]) == (planet.guild.id, planet.news.id)
     assert standin.bot_token not in log
     assert standin.bot_token not in owner.log_text()
 
