@@ -5,9 +5,10 @@ Needs a PostgreSQL server (--server-url or NEWSROOM_TEST_POSTGRES_URL: a user al
 databases); a throwaway database is created and dropped. Serves the Discord stand-in and a
 WordPress-shaped site on 127.0.0.1 and runs the bot as two processes, one shard each. The site
 holds every feed request open, so the owner is always caught mid-cycle. Each round starts a
-fresh standby, waits until it is healthy, SIGKILLs the owner and times the gap until the standby's
-first feed request arrives. The lease retry interval (NEWSROOM_LEASE_RETRY_SECONDS) is the
-designed bound, printed beside the figures as the baseline.
+fresh standby, waits until it is healthy, SIGKILLs the owner at a random moment of the standby's
+retry cycle and times the gap until the standby's first feed request arrives. The lease retry
+interval (NEWSROOM_LEASE_RETRY_SECONDS) is the designed bound, printed beside the figures as the
+baseline.
 
 Votes per second with 1 and 2 processes: NOT MEASURED YET (see VOTES_PER_SECOND below).
 """
@@ -17,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import random
 import statistics
 import sys
 import tempfile
@@ -98,7 +100,9 @@ async def measure(server_url: str, rounds: int, retry: float, workdir: Path) -> 
                     )
                     processes.append(standby)
                     await wait_healthy(standby, http)
-                    await asyncio.sleep(0.5)  # let its poll loop make a first (losing) attempt
+                    # Let its poll loop make a first (losing) attempt, then kill at a random
+                    # phase of its retry cycle, so the figures are not one phase's artefact.
+                    await asyncio.sleep(0.5 + random.uniform(0, retry))
                     seen = site.feed_requests
                     killed_at = time.perf_counter()
                     await owner.kill()
