@@ -202,6 +202,12 @@ class Settings(BaseSettings):
             )
         if len(set(self.shard_ids)) != len(self.shard_ids):
             raise ValueError("NEWSROOM_SHARD_IDS: each shard id may appear once")
+        if self.database_backend == "sqlite" and len(self.shard_ids) < self.shard_count:
+            raise ValueError(
+                "NEWSROOM_SHARD_IDS: other processes run the other shards, so every process "
+                "must share one PostgreSQL database (DATABASE_URL=postgresql://...); "
+                "SQLite serves a single process"
+            )
         return self
 
     @property

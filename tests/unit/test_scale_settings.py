@@ -9,6 +9,8 @@ from bot.config import SettingsError, load_settings
 from bot.database import Database
 from tests.unit.test_cli import newsroom
 
+PG_URL = "postgresql://newsroom@127.0.0.1:5432/newsroom"  # never connected to here
+
 
 def test_by_default_one_process_runs_every_shard_discord_recommends() -> None:
     settings = load_settings(None)
@@ -21,7 +23,9 @@ def test_by_default_one_process_runs_every_shard_discord_recommends() -> None:
 
 
 def test_shard_ids_are_read_as_a_list_and_default_to_all_shards() -> None:
-    chosen = load_settings(None, NEWSROOM_SHARD_COUNT="4", NEWSROOM_SHARD_IDS="1, 3")
+    chosen = load_settings(
+        None, NEWSROOM_SHARD_COUNT="4", NEWSROOM_SHARD_IDS="1, 3", DATABASE_URL=PG_URL
+    )
     assert (chosen.shard_count, chosen.process_shard_ids) == (4, [1, 3])
     every = load_settings(None, NEWSROOM_SHARD_COUNT="3", NEWSROOM_SHARD_IDS="")
     assert every.process_shard_ids == [0, 1, 2]
@@ -37,6 +41,11 @@ def test_shard_ids_are_read_as_a_list_and_default_to_all_shards() -> None:
         (
             {"NEWSROOM_SHARD_IDS": "0"},
             "NEWSROOM_SHARD_IDS needs NEWSROOM_SHARD_COUNT (the total number of shards)",
+        ),
+        (
+            {"NEWSROOM_SHARD_COUNT": "2", "NEWSROOM_SHARD_IDS": "1"},
+            "NEWSROOM_SHARD_IDS: other processes run the other shards, so every process must "
+            "share one PostgreSQL database",
         ),
         (
             {"NEWSROOM_SHARD_COUNT": "2", "NEWSROOM_SHARD_IDS": "1,1"},
@@ -68,7 +77,9 @@ def test_log_format_and_ops_port_are_read() -> None:
 
 
 async def test_the_bot_runs_the_shards_its_settings_choose(tmp_path) -> None:
-    settings = load_settings(None, NEWSROOM_SHARD_COUNT="4", NEWSROOM_SHARD_IDS="2,3")
+    settings = load_settings(
+        None, NEWSROOM_SHARD_COUNT="4", NEWSROOM_SHARD_IDS="2,3", DATABASE_URL=PG_URL
+    )
     database = Database(f"sqlite+aiosqlite:///{tmp_path / 'n.db'}")
     try:
         bot = NewsroomBot(settings, database)
@@ -80,7 +91,9 @@ async def test_the_bot_runs_the_shards_its_settings_choose(tmp_path) -> None:
 
 
 def test_run_rejects_shard_ids_outside_the_shard_count_before_connecting(tmp_path) -> None:
-    result = newsroom(tmp_path, "run", "--shards", "2", "--shard-ids", "0,5", DISCORD_TOKEN="x" * 60)
+    result = newsroom(
+        tmp_path, "run", "--shards", "2", "--shard-ids", "0,5", DISCORD_TOKEN="x" * 60
+    )
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert "shard ids must be 0 to 1 for 2 shards; got 5" in result.stderr
