@@ -46,7 +46,8 @@ async def text_channel(client: discord.Client, channel_id: int) -> discord.TextC
     if channel is None:
         try:
             channel = await client.fetch_channel(channel_id)
-        except (discord.NotFound, discord.Forbidden):
+        except discord.HTTPException as exc:  # gone, hidden, or Discord failing: try later
+            log.warning("Cannot look up channel %s: %s", channel_id, exc.text or exc.status)
             return None
     return channel if isinstance(channel, discord.TextChannel) else None
 
