@@ -269,7 +269,11 @@ async def quality(url: str) -> None:
 
 async def run(sizes: list[int], questions: int, postgres_url: str | None) -> None:
     """Run every measurement and print the figures."""
-    report(f"question answering, {questions} questions per size ({os.cpu_count()} CPUs)")
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    report(
+        f"question answering, {questions} questions per size "
+        f"({os.cpu_count()} CPUs, load average {load} at start)"
+    )
     with tempfile.TemporaryDirectory() as folder:
         for size in sizes:
             url = f"sqlite+aiosqlite:///{Path(folder) / f'qa_{size}.db'}"
@@ -283,6 +287,7 @@ async def run(sizes: list[int], questions: int, postgres_url: str | None) -> Non
                 async with context as url:
                     await time_size("postgresql", url, size, questions)
         await quality(f"sqlite+aiosqlite:///{Path(folder) / 'quality.db'}")
+    report(f"load average at the end: {', '.join(f'{v:.1f}' for v in os.getloadavg())}")
 
 
 def main() -> None:
