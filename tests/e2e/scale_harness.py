@@ -161,8 +161,9 @@ async def start_shard_process(
     shard_count: int = 2,
     guild_ids: Sequence[int] = (),
     settings: dict[str, object] | None = None,
+    shard_ids: str | None = None,
 ) -> ShardProcess:
-    """Start one shard of the bot as its own process, pointed at the stand-in."""
+    """Start one shard (or `shard_ids`, like "0,1") of the bot as a process, at the stand-in."""
     ops_port = free_port()
     values: dict[str, object] = {
         "DISCORD_TOKEN": standin.bot_token,
@@ -194,7 +195,7 @@ async def start_shard_process(
             "--shards",
             str(shard_count),
             "--shard-ids",
-            str(shard),
+            shard_ids or str(shard),
             cwd=workdir,
             env=environment,
             stdout=asyncio.subprocess.DEVNULL,
