@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from sqlalchemy import func, select, union
@@ -37,6 +38,7 @@ log = logging.getLogger(__name__)
 
 MAX_QUESTION_LENGTH = 300
 LOAD_BATCH = 500
+COUNT_INTERVAL = 60.0
 
 # An optional writer (the generative mode): given the question, the retrieval and the sources,
 # return answer text, or None to fall back to the extractive answer.
@@ -120,6 +122,8 @@ class QuestionService:
         cooldown: Cooldown | None = None,
         max_length: int = MAX_QUESTION_LENGTH,
         writer: AnswerWriter | None = None,
+        count_interval: float = COUNT_INTERVAL,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._database = database
         self._announcements = announcements
@@ -129,6 +133,9 @@ class QuestionService:
         self.index = PassageIndex()
         self._watermark: Watermark | None = None
         self._lock = asyncio.Lock()
+        self._count_interval = count_interval
+        self._clock = clock
+        self._counted_at = 0.0
 
     # The index ------------------------------------------------------------------------------
 
@@ -139,36 +146,48 @@ class QuestionService:
                 await self._rebuild()
 
     async def refresh(self) -> None:
-        """Bring the index up to date with the database if anything changed."""
+        """Bring the index up to date with the database if anything changed.
+
+        New and edited articles are looked for before every answer (two index lookups); the
+        article count, which reveals deletions (no Newsroom code deletes articles), costs a
+        scan, so it is read at most every `count_interval` seconds.
+        """
         async with self._lock:
-            current = await self._read_watermark()
             known = self._watermark
+            if known is None:
+                await self._rebuild()
+                return
+            now = self._clock()
+            counting = now - self._counted_at >= self._count_interval
+            current = await self._read_watermark(counting=counting)
+            if counting:
+                self._counted_at = now
+            else:
+                current = replace(current, article_count=known.article_count)
             if known == current:
                 return
-            if known is None or current.article_count < known.article_count:
+            if current.article_count < known.article_count:
                 await self._rebuild()
                 return
-            changed = await self._changed_articles(known)
-            await self._reindex(changed)
-            if len(self.index.articles) != current.article_count:
+            await self._reindex(await self._changed_articles(known))
+            if counting and len(self.index.articles) != current.article_count:
                 await self._rebuild()
                 return
-            self._watermark = current
+            self._watermark = replace(current, article_count=len(self.index.articles))
 
-    async def _read_watermark(self) -> Watermark:
-        """Read the watermark in one round trip."""
+    async def _read_watermark(self, *, counting: bool = True) -> Watermark:
+        """Read the watermark in one round trip (the article count only when `counting`)."""
+        parts = [
+            select(func.max(KeyFact.id)).scalar_subquery(),
+            select(func.max(OutlookItem.id)).scalar_subquery(),
+            select(func.max(Article.updated_at)).scalar_subquery(),
+        ]
+        if counting:
+            parts.append(select(func.count()).select_from(Article).scalar_subquery())
         async with self._database.sessions() as session:
-            row = (
-                await session.execute(
-                    select(
-                        select(func.max(KeyFact.id)).scalar_subquery(),
-                        select(func.max(OutlookItem.id)).scalar_subquery(),
-                        select(func.max(Article.updated_at)).scalar_subquery(),
-                        select(func.count()).select_from(Article).scalar_subquery(),
-                    )
-                )
-            ).one()
-        return Watermark(row[0] or 0, row[1] or 0, row[2], int(row[3] or 0))
+            row = (await session.execute(select(*parts))).one()
+        count = int(row[3] or 0) if counting else -1
+        return Watermark(row[0] or 0, row[1] or 0, row[2], count)
 
     async def _changed_articles(self, since: Watermark) -> list[int]:
         """Ids of articles saved or edited since the watermark."""
@@ -187,6 +206,7 @@ class QuestionService:
     async def _rebuild(self) -> None:
         """Read every article, fact and outlook item into a fresh index."""
         watermark = await self._read_watermark()
+        self._counted_at = self._clock()
         index = PassageIndex()
         articles, passages = await self._read_articles(None)
         batch: list[ArticleInfo] = []

@@ -8,13 +8,14 @@ from datetime import UTC, datetime
 
 import discord
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from bot.articles.announcements import AnnouncementService
 from bot.articles.extraction import extract_article_text
 from bot.articles.store import ArticleStore
 from bot.database import Database
 from bot.errors import InvalidInput
+from bot.models import Article
 from bot.models.questions import AnswerFeedback
 from bot.questions.analysis import Intent, analyze_question, normalize_question, terms
 from bot.questions.compose import (
@@ -281,3 +282,28 @@ def test_only_an_explicit_mention_of_the_bot_is_a_question() -> None:
     assert not mentions_me("thanks!", 42)  # a reply that pings the bot
     assert not mentions_me("<@&42> <@420>", 42)
     assert strip_mention("<@42> what next? <@!42>", 42) == "what next?"
+
+
+async def test_a_deleted_article_leaves_the_index_within_the_count_interval(
+    database: Database,
+) -> None:
+    now = [0.0]
+    service = QuestionService(
+        database, AnnouncementService(database), count_interval=60, clock=lambda: now[0]
+    )
+    bridge = story(
+        "Harbour Bridge Reopens",
+        ["The harbour bridge reopened on Monday."],
+        [],
+        day=30,
+        url="https://news.example/bridge/",
+    )
+    saved = await ArticleStore(database).save(bridge, ["url:bridge"])
+    await service.load()
+    assert (await service.ask("Did the harbour bridge reopen?")).answered
+    async with database.sessions.begin() as session:
+        await session.execute(delete(Article).where(Article.id == saved.article.id))
+    now[0] += 30
+    assert (await service.ask("Did the harbour bridge reopen?")).answered, "not counted yet"
+    now[0] += 31
+    assert not (await service.ask("Did the harbour bridge reopen?")).answered
