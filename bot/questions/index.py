@@ -28,6 +28,7 @@ B = 0.75
 TEXT_WEIGHT = 1.0  # a passage's own words (and a fact's label) count once each
 TITLE_WEIGHT = 0.5
 CATEGORY_WEIGHT = 0.3
+AVERAGE_DRIFT = 0.05
 NEW_CANDIDATE_COVERAGE = 0.5  # = retrieval.SELECT_COVERAGE: below it a passage is never quoted
 
 
@@ -87,7 +88,8 @@ class PassageIndex:
         self._article_keys: dict[int, list[int]] = {}
         self.articles: dict[int, ArticleInfo] = {}
         self._total_length = 0.0
-        self._norms: dict[int, float] | None = None  # BM25 length terms, rebuilt after changes
+        self._norms: dict[int, float] | None = None  # BM25 length terms (see _length_norms)
+        self._average = 1.0  # the average passage length self._norms was computed with
         self._impacts: dict[str, tuple[list[int], list[float]]] = {}
 
     def __len__(self) -> int:
@@ -136,19 +138,22 @@ class PassageIndex:
             length = sum(bag.values())
             self._lengths[key] = length
             self._total_length += length
+            if self._norms is not None:
+                self._norms[key] = self._norm(length)
             for term, weight in bag.items():
+                self._impacts.pop(term, None)
                 posting = postings.get(term)
                 if posting is None:
                     postings[term] = {key: weight}
                 else:
                     posting[key] = weight
         self._article_keys[article.id] = keys
-        self._norms = None
 
     def remove_article(self, article_id: int) -> None:
         """Forget an article and its passages."""
         for key in self._article_keys.pop(article_id, ()):
             for term in self._doc_terms.pop(key, ()):
+                self._impacts.pop(term, None)
                 posting = self._postings.get(term)
                 if posting is not None:
                     posting.pop(key, None)
@@ -156,8 +161,9 @@ class PassageIndex:
                         del self._postings[term]
             self._total_length -= self._lengths.pop(key, 0.0)
             self._passages.pop(key, None)
+            if self._norms is not None:
+                self._norms.pop(key, None)
         self.articles.pop(article_id, None)
-        self._norms = None
 
     def idf(self, term: str) -> float:
         """BM25's inverse document frequency (never negative); unknown terms weigh most."""
@@ -165,17 +171,26 @@ class PassageIndex:
         frequency = len(self._postings.get(term, ()))
         return math.log(1.0 + (count - frequency + 0.5) / (frequency + 0.5))
 
+    def _norm(self, length: float) -> float:
+        """K1 * (1 - B + B * length / average), with the average the cached norms use."""
+        return K1 * (1.0 - B + B * length / self._average)
+
     def _length_norms(self) -> dict[int, float]:
-        """K1 * (1 - B + B * length / average) per passage, cached until the index changes."""
-        if self._norms is None:
-            average = self._total_length / len(self._lengths)
-            constant, per_length = K1 * (1.0 - B), K1 * B / average
-            self._norms = {key: constant + per_length * n for key, n in self._lengths.items()}
+        """Every passage's BM25 length term.
+
+        Cached with the average length it used, and updated passage by passage as articles
+        change; recomputed (clearing every term's cached gains) only once the average length
+        drifts by more than AVERAGE_DRIFT, so one new article does not make every term cold.
+        """
+        average = self._total_length / len(self._lengths)
+        if self._norms is None or abs(average - self._average) > AVERAGE_DRIFT * self._average:
+            self._average = average
+            self._norms = {key: self._norm(n) for key, n in self._lengths.items()}
             self._impacts = {}
         return self._norms
 
     def _impacts_of(self, term: str, posting: dict[int, float]) -> tuple[list[int], list[float]]:
-        """A term's passages and their BM25 gains before IDF, cached until the index changes."""
+        """A term's passages and their BM25 gains before IDF, cached until the term changes."""
         cached = self._impacts.get(term)
         if cached is None:
             norms = self._length_norms()

@@ -124,8 +124,13 @@ def fact(row_id: int, article_id: int, text: str, kind: PassageKind = PassageKin
 def test_replacing_an_article_forgets_its_old_passages() -> None:
     index = PassageIndex()
     index.replace_article(article(1, "Harbour", 1), [fact(1, 1, "The bridge reopened")])
+    index.replace_article(article(2, "Roads", 1), [fact(3, 2, "The tunnel was repaired")])
+    assert [hit.passage.row_id for hit in index.search(["bridg"])] == [1]  # caches warm
+    assert [hit.passage.row_id for hit in index.search(["tunnel"])] == [3]
     index.replace_article(article(1, "Harbour", 1), [fact(2, 1, "The tunnel closed")])
     assert index.search(["bridg"]) == []
+    assert sorted(hit.passage.row_id for hit in index.search(["tunnel"])) == [2, 3]
+    index.remove_article(2)
     assert [hit.passage.row_id for hit in index.search(["tunnel"])] == [2]
     index.remove_article(1)
     assert len(index) == 0
