@@ -115,8 +115,10 @@ class Lease:
                 await connection.exec_driver_sql(f"SELECT pg_advisory_unlock({self._key})")
                 await connection.commit()
                 log.info("Released the lease on %r", self.name)
-            except LEASE_ERRORS:
-                log.warning("Could not release the lease on %r cleanly", self.name, exc_info=True)
+            except LEASE_ERRORS as exc:
+                # E.g. a query of a cancelled ensure() left the connection unusable: closing the
+                # connection ends the session, and PostgreSQL releases the lock with it.
+                log.info("Releasing the lease on %r by closing its connection (%s)", self.name, exc)
             await self._drop()
 
     async def _try_acquire(self) -> bool:

@@ -153,3 +153,20 @@ async def test_the_lease_session_uses_tcp_keepalives_so_a_dead_host_loses_it(
         )
     await connection.commit()
     await lease.release()
+
+
+@PG_ONLY
+async def test_release_after_a_cancelled_check_still_frees_the_job(
+    database: Database, other_process: Database
+) -> None:
+    owner = Lease(database, "feed-polling", retry_seconds=0.2)
+    standby = Lease(other_process, "feed-polling", retry_seconds=0.2)
+    assert await owner.ensure()
+    checking = asyncio.create_task(owner.ensure())  # as at shutdown: the poll loop is cancelled
+    await asyncio.sleep(0)  # let it start its query on the lease's connection
+    checking.cancel()
+    await asyncio.gather(checking, return_exceptions=True)
+    await owner.release()
+    assert not owner.owned
+    assert await standby.ensure(), "closing the connection released the lock"
+    await standby.release()
