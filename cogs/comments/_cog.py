@@ -217,6 +217,15 @@ class CommentsCog(commands.Cog, name="Comments"):
         """Send the "Reply on site" modal's text."""
         await comment_from_modal(self, interaction, article_id, text)
 
+    @commands.Cog.listener()
+    async def on_raw_bulk_message_delete(self, payload: discord.RawBulkMessageDeleteEvent) -> None:
+        """Trash the site comments of messages deleted together (a moderator's purge)."""
+        changed = [
+            await self.comments.service.delete(message_id) for message_id in payload.message_ids
+        ]
+        if any(comment is not None for comment in changed):
+            self.wake()
+
     # Consent ---------------------------------------------------------------------------------
 
     def consent_text(self, guild: discord.Guild, shown_name: str) -> str:

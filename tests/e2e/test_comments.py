@@ -137,7 +137,9 @@ async def test_consent_then_comments_replies_edits_deletes_and_hostile_html(
             '<img src=x onerror="alert(1)"> [site](javascript:alert(1))',
         )
         dm = standin.dm_channel(newsroom.reader.user)
-        await standin.wait_for(lambda: len(standin.messages_in(dm)) == 1, what="a consent DM")
+        await standin.wait_for(
+            lambda: len(standin.messages_in(dm)) == 1, what="a consent DM", timeout=15
+        )
         [prompt] = standin.messages_in(dm)
         assert "**Jimmy (via Discord)**" in prompt.content
         assert "never published" in prompt.content
@@ -258,7 +260,8 @@ async def test_comment_command_modal_optout_and_forget(
         assert "You haven't been asked yet. Comments: none." in (await status.response()).content
 
         # Opting out drops what waits and sends nothing more.
-        await standin.slash(newsroom.editor, thread, "comments optout")
+        optout = await standin.slash(newsroom.editor, thread, "comments optout")
+        assert "nothing more you write goes to the site" in (await optout.response()).content
         declined = await standin.post_message(newsroom.editor, thread, "Not for the site")
         await comments_cog(bot).wait_handled("create", declined.id)
         await comments_cog(bot).worker.settled()
@@ -340,16 +343,40 @@ async def test_closed_story_fails_politely_and_bad_input_is_explained(
         await (await standin.slash(newsroom.reader, thread, "comments optin")).response()
         dm = standin.dm_channel(newsroom.reader.user)
         await standin.post_message(newsroom.reader, thread, "Big SPOILER here")
-        await standin.wait_for(lambda: len(standin.messages_in(dm)) == 1, what="a notice")
+        await standin.wait_for(
+            lambda: len(standin.messages_in(dm)) == 1, what="a notice", timeout=15
+        )
         assert "keep off the site's comments" in standin.messages_in(dm)[0].content
         await standin.post_message(newsroom.reader, thread, "x" * 150)
-        await standin.wait_for(lambda: len(standin.messages_in(dm)) == 2, what="a notice")
+        await standin.wait_for(
+            lambda: len(standin.messages_in(dm)) == 2, what="a notice", timeout=15
+        )
         assert "longer than the site takes (100 characters)" in standin.messages_in(dm)[1].content
+
+        # With the feature switched off, nothing is bridged and nobody is asked.
+        await (
+            await standin.slash(
+                newsroom.admin, newsroom.general, "setup feature", feature="comments", enabled=False
+            )
+        ).response()
+        off = await standin.post_message(newsroom.reader, thread, "While switched off")
+        await comments_cog(bot).wait_handled("create", off.id)
+        assert len(standin.messages_in(dm)) == 2
+        assert not off.reactions
+        refused = await standin.slash(newsroom.reader, thread, "comment", text="hello")
+        assert "switched off in this server" in (await refused.response()).content
+        await (
+            await standin.slash(
+                newsroom.admin, newsroom.general, "setup feature", feature="comments", enabled=True
+            )
+        ).response()
 
         site.comments.closed_posts.add(only_post(site).id)
         message = await standin.post_message(newsroom.reader, thread, "Too late?")
         await status_shown(standin, message, FAILED)
-        await standin.wait_for(lambda: len(standin.messages_in(dm)) == 3, what="a notice")
+        await standin.wait_for(
+            lambda: len(standin.messages_in(dm)) == 3, what="a notice", timeout=15
+        )
         assert standin.messages_in(dm)[2].content == (
             "Sorry, your comment could not be published on the site: comments are closed on "
             "this story. It is still here in Discord."
