@@ -1,6 +1,8 @@
 """Benchmark: comments delivered per second from an outbox backlog, beside a plain aiohttp loop.
 
-Run: python -m bench.comments [--comments 1000] [--articles 10] [--database-url URL]
+Run: python -m bench.comments [--comments 1000] [--articles 10] [--postgres-url SERVER_URL]
+(with --postgres-url a throwaway database is created on that server and dropped afterwards;
+SQLite in a temporary folder otherwise).
 Serves the WordPress-shaped loopback site (tests/site/wordpress.py), queues a backlog of
 consented comments through CommentService (the outbox), then times the delivery worker draining
 it (claim, POST, record, per-story order kept). In the same run, the same site takes the same
@@ -16,9 +18,12 @@ import base64
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 import aiohttp
+import asyncpg
+from sqlalchemy.engine import make_url
 
 from bot.articles.extracted import ExtractedArticle
 from bot.articles.store import ArticleStore
@@ -157,16 +162,41 @@ async def run(comments: int, articles: int, database_url: str, concurrency: int)
     report(f"  worker / plain concurrent: {parallel / delivered:.2f}x")
 
 
+async def on_throwaway_database(server_url: str, *arguments: int) -> None:
+    """Run on a database created for this run on the PostgreSQL server, dropped afterwards."""
+    name = f"newsroom_bench_{uuid.uuid4().hex[:12]}"
+    admin_dsn = make_url(server_url).set(drivername="postgresql").render_as_string(False)
+    admin = await asyncpg.connect(admin_dsn)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    try:
+        url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
+        comments, articles, concurrency = arguments
+        await run(comments, articles, url, concurrency)
+    finally:
+        admin = await asyncpg.connect(admin_dsn)
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await admin.close()
+
+
 def main() -> None:
     """Parse arguments and run."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--comments", type=int, default=1000)
     parser.add_argument("--articles", type=int, default=10)
     parser.add_argument("--concurrency", type=int, default=4)
-    parser.add_argument("--database-url", default=None)
+    parser.add_argument("--postgres-url", default=None, help="a PostgreSQL server's admin URL")
     args = parser.parse_args()
+    if args.postgres_url:
+        server = args.postgres_url.replace("postgresql://", "postgresql+asyncpg://", 1)
+        asyncio.run(on_throwaway_database(server, args.comments, args.articles, args.concurrency))
+        return
     with tempfile.TemporaryDirectory() as folder:
-        url = args.database_url or f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}"
+        url = f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}"
         asyncio.run(run(args.comments, args.articles, url, args.concurrency))
 
 
