@@ -5,20 +5,21 @@
 #                                only) and Apache + mod_php on a free loopback port, install a
 #                                site with two posts (one closed to comments) and an Application
 #                                Password; print `export NEWSROOM_TEST_WORDPRESS_...` lines
-#   .ci/wordpress.sh stop DIR    stop both servers by their PID files and remove the site config
+#   .ci/wordpress.sh stop DIR    stop both servers by their PID files and remove the site's config
 #
 # Needs root (as CI is). No systemd: both servers are started directly.
 set -euo pipefail
 
 action=${1:?usage: wordpress.sh start|stop DIR}
 root=${2:?usage: wordpress.sh start|stop DIR}
-site_config=/etc/wordpress/config-127.0.0.1.php
 log() { printf '==> %s\n' "$*" >&2; }
 
 stop() {
   if [ -f "$root/apache.pid" ]; then kill "$(cat "$root/apache.pid")" 2>/dev/null || true; fi
   if [ -f "$root/run/mysql.pid" ]; then kill "$(cat "$root/run/mysql.pid")" 2>/dev/null || true; fi
-  if [ -f "$root/created-config" ]; then rm -f "$site_config" "$root/created-config"; fi
+  if [ -f "$root/config-name" ]; then
+    rm -f "/etc/wordpress/config-$(cat "$root/config-name").php" "$root/config-name"
+  fi
 }
 
 if [ "$action" = stop ]; then
@@ -59,8 +60,12 @@ CREATE USER 'wordpress'@'localhost' IDENTIFIED BY 'wordpress';
 GRANT ALL PRIVILEGES ON wordpress.* TO 'wordpress'@'localhost';
 SQL
 
-# --- The site: Debian's per-host config, then an install from PHP ---------------------------------
-if [ ! -f "$site_config" ]; then touch "$root/created-config"; fi
+# --- The site: a Debian config of its own, then an install from PHP ---------------------------
+# Debian's wp-config.php loads /etc/wordpress/config-$WORDPRESS_CONFIG.php when Apache sets
+# WORDPRESS_CONFIG (else config-<host>.php): a name per instance lets several sites run at once.
+config_name="newsroom-ci-$(python3 -c 'import secrets; print(secrets.token_hex(6))')"
+echo "$config_name" >"$root/config-name"
+site_config="/etc/wordpress/config-$config_name.php"
 cat >"$site_config" <<PHP
 <?php
 define('DB_NAME', 'wordpress');
@@ -74,9 +79,10 @@ define('WP_SITEURL', '$url');
 PHP
 chmod 644 "$site_config"
 
-php -d display_errors=stderr >"$root/site.json" <<'PHP'
+WORDPRESS_CONFIG="$config_name" php -d display_errors=stderr >"$root/site.json" <<'PHP'
 <?php
 $_SERVER['HTTP_HOST'] = '127.0.0.1';
+$_SERVER['WORDPRESS_CONFIG'] = getenv('WORDPRESS_CONFIG');
 $_SERVER['REQUEST_URI'] = '/';
 define('WP_INSTALLING', true);
 require '/usr/share/wordpress/wp-load.php';
@@ -113,8 +119,10 @@ LoadModule authz_core_module /usr/lib/apache2/modules/mod_authz_core.so
 LoadModule dir_module /usr/lib/apache2/modules/mod_dir.so
 LoadModule mime_module /usr/lib/apache2/modules/mod_mime.so
 LoadModule rewrite_module /usr/lib/apache2/modules/mod_rewrite.so
+LoadModule env_module /usr/lib/apache2/modules/mod_env.so
 LoadModule php_module $php_module
 TypesConfig /etc/mime.types
+SetEnv WORDPRESS_CONFIG $config_name
 DocumentRoot /usr/share/wordpress
 DirectoryIndex index.php
 <FilesMatch "\.php$">
