@@ -425,6 +425,31 @@ class CommentService:
             )
             return [CommentRecord.from_row(row) for row in rows]
 
+    async def held_on_site(self, *, limit: int = 50) -> list[CommentRecord]:
+        """List comments from Discord held for moderation on the site, oldest first."""
+        async with self._database.sessions() as session:
+            rows = await session.scalars(
+                select(BridgedComment)
+                .where(
+                    BridgedComment.origin == Origin.DISCORD,
+                    BridgedComment.status == CommentStatus.HELD,
+                    BridgedComment.remote_id.is_not(None),
+                )
+                .order_by(BridgedComment.id)
+                .limit(limit)
+            )
+            return [CommentRecord.from_row(row) for row in rows]
+
+    async def moderated(self, comment_id: int, status: CommentStatus) -> CommentRecord | None:
+        """Record a held comment's new status after the site's moderators acted."""
+        async with self._database.sessions.begin() as session:
+            row = await session.get(BridgedComment, comment_id)
+            if row is None or row.status != CommentStatus.HELD:
+                return None
+            row.status = status
+            await session.flush()
+            return CommentRecord.from_row(row)
+
     async def sync_enabled(self, guild_id: int) -> bool:
         """Tell whether the guild brings the site's comments into its threads."""
         async with self._database.sessions() as session:

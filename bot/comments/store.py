@@ -93,6 +93,10 @@ class CommentStore(Protocol):
         """Move a comment to the trash (already gone counts as done)."""
         ...
 
+    async def fetch(self, remote_id: str) -> RemoteComment | None:
+        """Return a comment as the site has it now (None: gone, or the store cannot tell)."""
+        ...
+
     async def list_approved(
         self, post_ref: str, *, after: datetime | None, page_size: int = 100
     ) -> Sequence[RemoteComment]:

@@ -127,6 +127,10 @@ class WebhookCommentStore:
         """Send comment.trash."""
         await self._send({"event": "comment.trash", "id": remote_id})
 
+    async def fetch(self, remote_id: str) -> RemoteComment | None:
+        """A webhook cannot be read from: the status stays as the site last answered."""
+        return None
+
     async def list_approved(
         self, post_ref: str, *, after: datetime | None, page_size: int = 100
     ) -> Sequence[RemoteComment]:

@@ -254,6 +254,16 @@ class WordPressCommentStore:
         self._raise_for(status, body, "update the comment")
         raise AssertionError("unreachable")
 
+    async def fetch(self, remote_id: str) -> RemoteComment | None:
+        """Read one comment (any status) as the site has it now."""
+        status, body, _ = await self._call("GET", f"/wp/v2/comments/{remote_id}", context="edit")
+        if status == 200 and isinstance(body, dict):
+            return parse_comment(body)
+        if status == 404:
+            return None
+        self._raise_for(status, body, "read the comment")
+        raise AssertionError("unreachable")
+
     async def trash(self, remote_id: str) -> None:
         """Move the comment to WordPress's trash; already trashed or gone is fine."""
         status, body, _ = await self._call("DELETE", f"/wp/v2/comments/{remote_id}")

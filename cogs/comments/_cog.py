@@ -17,7 +17,7 @@ from bot.comments.delivery import DeliveryWorker
 from bot.comments.outbox import Outcome
 from bot.comments.records import CommentRecord, CommentStatus, Origin
 from bot.comments.service import BridgeResult, Draft
-from bot.comments.store import DeliveryError, RemoteComment
+from bot.comments.store import DeliveryError, RemoteComment, RemoteStatus
 from bot.comments.sync import SiteSync, SyncTarget
 from bot.errors import InvalidInput, NotConfigured
 from bot.guild_settings import Feature
@@ -299,14 +299,21 @@ class CommentsCog(commands.Cog, name="Comments"):
 
     # Status ----------------------------------------------------------------------------------
 
-    async def set_status(self, channel_id: int, message_id: int, status: CommentStatus) -> None:
-        """Show a comment's status as the bot's reaction on its Discord message."""
+    async def set_status(
+        self,
+        channel_id: int,
+        message_id: int,
+        status: CommentStatus,
+        *,
+        replacing: CommentStatus = CommentStatus.PENDING,
+    ) -> None:
+        """Show a comment's status as the bot's reaction, in place of the `replacing` one."""
         emoji = STATUS_EMOJI.get(status)
         message = self.bot.get_partial_messageable(channel_id).get_partial_message(message_id)
         try:
-            if status is not CommentStatus.PENDING:
+            if status is not replacing:
                 with contextlib.suppress(discord.NotFound):
-                    await message.remove_reaction(STATUS_EMOJI[CommentStatus.PENDING], self.me)
+                    await message.remove_reaction(STATUS_EMOJI[replacing], self.me)
             if emoji is not None:
                 await message.add_reaction(emoji)
         except discord.HTTPException as exc:
@@ -385,6 +392,7 @@ class CommentsCog(commands.Cog, name="Comments"):
         """Show every guild that wants them the site's new comments, in the article threads."""
         if self.sync is None:
             return
+        await self.refresh_moderation()
         for guild_id in await self.comments.service.guilds_syncing():
             if self.bot.get_guild(guild_id) is None or not await self.enabled(guild_id):
                 continue
@@ -396,6 +404,34 @@ class CommentsCog(commands.Cog, name="Comments"):
                     continue
                 for item in incoming:
                     await self._show_site_comment(target, item.comment, item.reply_to_message_id)
+
+    async def refresh_moderation(self) -> None:
+        """Show ✅ on held comments the site's moderators approved since."""
+        store = self.comments.store
+        assert store is not None
+        for comment in await self.comments.service.held_on_site():
+            assert comment.remote_id is not None
+            try:
+                remote = await store.fetch(comment.remote_id)
+            except DeliveryError as exc:
+                log.info("Could not read comment %s from the site: %s", comment.remote_id, exc)
+                return
+            if remote is None or remote.status is RemoteStatus.HELD:
+                continue
+            status = (
+                CommentStatus.PUBLISHED
+                if remote.status is RemoteStatus.PUBLISHED
+                else CommentStatus.TRASHED
+            )
+            updated = await self.comments.service.moderated(comment.id, status)
+            shown = updated is not None and updated.thread_id and updated.message_id
+            if shown and status is CommentStatus.PUBLISHED:
+                assert updated is not None
+                assert updated.thread_id is not None
+                assert updated.message_id is not None
+                await self.set_status(
+                    updated.thread_id, updated.message_id, status, replacing=CommentStatus.HELD
+                )
 
     async def _show_site_comment(
         self, target: SyncTarget, comment: RemoteComment, reply_to: int | None

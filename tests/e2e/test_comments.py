@@ -439,6 +439,28 @@ async def test_site_comments_come_back_into_the_thread_without_echoes(
         assert reader_comment.id
 
 
+async def test_a_comment_approved_on_the_site_shows_as_published(
+    standin: DiscordStandIn,
+    newsroom: Newsroom,
+    guild_bot: BotStarter,
+    database_url: str,
+    site: WordPressSite,
+) -> None:
+    article = await seed(database_url, site)
+    async with guild_bot(**settings_for(site, COMMENTS_SYNC_INTERVAL_SECONDS=0.1)) as bot:
+        await standin.wait_for_commands("comments")
+        thread = (await announce(standin, newsroom, bot, article)).thread
+        assert thread is not None
+        await (await standin.slash(newsroom.reader, thread, "comments optin")).response()
+        message = await standin.post_message(newsroom.reader, thread, "Please approve me")
+        await status_shown(standin, message, HELD)
+        [comment] = site.comments.comments.values()
+        comment.status = "approved"  # a moderator approves it in WordPress
+        await status_shown(standin, message, PUBLISHED)
+        await standin.wait_for(lambda: not reacted(standin, message, HELD), what="🕓 removed")
+        assert not reacted(standin, message, PENDING)
+
+
 def ours_remote(site: WordPressSite) -> int:
     """The id of the comment that came from Discord."""
     return next(

@@ -89,6 +89,10 @@ async def test_real_wordpress_post_reply_edit_duplicate_trash_and_refusals(
     # A held comment under the member's name; a threaded reply; an approved one.
     held = await store.create(comment(real_site, "First thoughts"))
     assert held.status is RemoteStatus.HELD
+    fetched = await store.fetch(held.id)
+    assert fetched is not None
+    assert (fetched.status, fetched.author_name) == (RemoteStatus.HELD, "Jimmy (via Discord)")
+    assert await store.fetch("999999") is None
     reply_out = comment(real_site, "A reply", parent_remote_id=held.id, hold=False)
     reply = await store.create(reply_out)
     assert reply.status is RemoteStatus.PUBLISHED

@@ -62,6 +62,7 @@ class CommentsAPI:
         """Add the routes to the site's application; `post_ids()` lists the site's posts."""
         self._post_ids = post_ids
         app.router.add_get(COMMENTS, self._list)
+        app.router.add_get(COMMENTS + "/{id}", self._get)
         app.router.add_post(COMMENTS, self._create)
         app.router.add_post(COMMENTS + "/{id}", self._update)
         app.router.add_delete(COMMENTS + "/{id}", self._trash)
@@ -249,6 +250,18 @@ class CommentsAPI:
         chunk = found[per_page * (page - 1) : per_page * page]
         headers = {"X-WP-Total": str(len(found)), "X-WP-TotalPages": str(pages)}
         return web.json_response([self._payload(c, edit=edit) for c in chunk], headers=headers)
+
+    async def _get(self, request: web.Request) -> web.Response:
+        faulty = await self._faulty(request)
+        if faulty is not None:
+            return faulty
+        edit = request.query.get("context") == "edit"
+        if edit and not self._authenticated(request):
+            return _error(401, "rest_forbidden_context", "Sorry, you are not allowed to do that.")
+        comment = self.comments.get(int(request.match_info["id"]))
+        if comment is None or (comment.status != "approved" and not edit):
+            return _error(404, "rest_comment_invalid_id", "Invalid comment ID.")
+        return web.json_response(self._payload(comment, edit=edit))
 
     async def _update(self, request: web.Request) -> web.Response:
         faulty = await self._faulty(request)
