@@ -15,6 +15,7 @@ log = logging.getLogger(__name__)
 
 MAX_SLEEP_SECONDS = 300.0
 RETRY_SECONDS = 5.0
+STOP_GRACE_SECONDS = 5.0
 
 
 class DeadlineLease(Protocol):
@@ -78,6 +79,7 @@ class DeadlineScheduler:
         self._ownership = ownership or DeadlineOwnership()
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
         self.rounds = 0
 
     def start(self) -> None:
@@ -85,9 +87,18 @@ class DeadlineScheduler:
         self._task = asyncio.create_task(self._run(), name="newsroom-poll-deadlines")
 
     async def stop(self) -> None:
-        """Cancel the task; deadlines stay in the database for the next start."""
+        """Stop after the current round (cancel it only if it hangs); deadlines stay stored.
+
+        A round is not cancelled in the middle of a transaction: on SQLite a connection
+        cancelled mid-transaction could keep the database locked for the next start.
+        """
         if self._task is not None:
-            self._task.cancel()
+            self._stopping = True
+            self._wake.set()
+            try:
+                await asyncio.wait_for(asyncio.shield(self._task), timeout=STOP_GRACE_SECONDS)
+            except TimeoutError:
+                self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
         await self._ownership.release()
@@ -99,7 +110,7 @@ class DeadlineScheduler:
     async def _run(self) -> None:
         """Finish what a crash interrupted, then loop until cancelled."""
         recovered = self._recover is None
-        while True:
+        while not self._stopping:
             self._wake.clear()  # a wake-up during the round below starts the next one at once
             try:
                 if not recovered and await self._ownership.acquire():
@@ -111,6 +122,8 @@ class DeadlineScheduler:
                 log.exception("Closing due polls failed; trying again shortly")
                 delay = RETRY_SECONDS
             self.rounds += 1
+            if self._stopping:
+                return
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=delay)
 

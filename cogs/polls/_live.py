@@ -8,6 +8,8 @@ from collections.abc import Awaitable, Callable
 
 log = logging.getLogger(__name__)
 
+STOP_GRACE_SECONDS = 2.0
+
 
 class LiveResults:
     """Coalesce edits: any number of votes within an interval become one message edit.
@@ -41,6 +43,8 @@ class LiveResults:
                 wait = self._last_edit.get(poll_id, -self.interval) + self.interval - loop.time()
                 if wait > 0:
                     await asyncio.sleep(wait)  # pacing, not synchronisation: the edit budget
+                if poll_id not in self._dirty:
+                    break  # stopped or closing meanwhile
                 self._dirty.discard(poll_id)
                 self._last_edit[poll_id] = loop.time()
                 try:
@@ -60,9 +64,11 @@ class LiveResults:
             await asyncio.gather(task, return_exceptions=True)
 
     async def stop(self) -> None:
-        """Cancel every pending edit (on unload)."""
+        """Drop pending edits (on unload); an edit being made is let finish for a moment."""
         tasks = list(self._tasks.values())
         self._dirty.clear()
+        if tasks:
+            await asyncio.wait(tasks, timeout=STOP_GRACE_SECONDS)
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
