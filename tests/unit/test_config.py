@@ -73,3 +73,17 @@ def test_each_invalid_variable_gets_one_line_naming_it(monkeypatch: pytest.Monke
         "LOG_LEVEL",
     }
     assert any("'abc' is not a guild id" in problem for problem in problems)
+
+
+def test_a_copy_of_env_example_is_valid_and_empty_values_mean_defaults(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    example = Path(__file__).resolve().parents[2] / ".env.example"
+    for line in example.read_text().splitlines():
+        name = line.partition("=")[0].strip()
+        if name and not name.startswith("#"):
+            monkeypatch.delenv(name, raising=False)
+    settings = load_settings(example)
+    assert settings.discord_token is None
+    assert settings.site_is_wordpress is None
+    assert settings.database_url == DEFAULT_DATABASE_URL
