@@ -29,6 +29,7 @@ DATABASE_ERRORS = (OSError, OperationalError, DBAPIError)
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 MIGRATION_LOCK = 0x4E657773726F6F6D  # "Newsroom": the advisory lock held while migrating
+READ_ONLY_OPTION = "newsroom_read_only"
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:
@@ -49,8 +50,12 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
     def _on_begin(connection: Connection) -> None:
         # IMMEDIATE takes the write lock up front, waiting up to busy_timeout for it; a deferred
         # transaction that reads and then writes can instead fail at once with "database is
-        # locked" when another connection wrote in between.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # locked" when another connection wrote in between. Read-only sessions (`reads`) begin
+        # deferred: under WAL they neither wait for nor block the writer.
+        if connection.get_execution_options().get(READ_ONLY_OPTION):
+            connection.exec_driver_sql("BEGIN")
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 class Database:
@@ -69,6 +74,10 @@ class Database:
             _configure_sqlite(self.engine)
         self.sessions: async_sessionmaker[AsyncSession] = async_sessionmaker(
             self.engine, expire_on_commit=False
+        )
+        # For work that only reads: on SQLite it does not take the write lock.
+        self.reads: async_sessionmaker[AsyncSession] = async_sessionmaker(
+            self.engine.execution_options(**{READ_ONLY_OPTION: True}), expire_on_commit=False
         )
 
     def _ensure_sqlite_directory(self) -> None:

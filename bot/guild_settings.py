@@ -74,7 +74,7 @@ class GuildSettingsService:
 
     async def get(self, guild_id: int) -> GuildConfig:
         """Return a guild's settings, or the defaults when it has none stored."""
-        async with self._database.sessions() as session:
+        async with self._database.reads() as session:
             row = await session.get(GuildSettings, guild_id)
             return GuildConfig.from_row(row) if row is not None else GuildConfig(guild_id)
 

@@ -114,7 +114,7 @@ class AnnouncementService:
 
     async def _find(self, article_id: int, channel_id: int) -> AnnouncementRecord | None:
         """Return the announcement of an article in a channel, if any."""
-        async with self._database.sessions() as session:
+        async with self._database.reads() as session:
             row = (
                 await session.execute(
                     select(Announcement).where(
@@ -131,7 +131,7 @@ class AnnouncementService:
 
     async def queued(self, feed_id: int, *, limit: int) -> list[AnnouncementRecord]:
         """Return a feed's queued announcements, oldest first."""
-        async with self._database.sessions() as session:
+        async with self._database.reads() as session:
             rows = await session.scalars(
                 select(Announcement)
                 .where(
@@ -145,7 +145,7 @@ class AnnouncementService:
 
     async def count_queued(self, feed_id: int) -> int:
         """Count a feed's queued announcements."""
-        async with self._database.sessions() as session:
+        async with self._database.reads() as session:
             count = await session.scalar(
                 select(func.count())
                 .select_from(Announcement)
@@ -158,7 +158,7 @@ class AnnouncementService:
 
     async def count_all_queued(self) -> int:
         """Count queued announcements of every feed (a queue depth for /metrics)."""
-        async with self._database.sessions() as session:
+        async with self._database.reads() as session:
             count = await session.scalar(
                 select(func.count())
                 .select_from(Announcement)
@@ -199,7 +199,7 @@ class AnnouncementService:
 
     async def get(self, announcement_id: int) -> AnnouncementRecord:
         """Return an announcement, or raise NotFound."""
-        async with self._database.sessions() as session:
+        async with self._database.reads() as session:
             row = await session.get(Announcement, announcement_id)
             if row is None:
                 raise NotFound(f"There is no announcement #{announcement_id}.")
@@ -207,7 +207,7 @@ class AnnouncementService:
 
     async def by_message_or_thread(self, discord_id: int) -> AnnouncementRecord | None:
         """Find the announcement posted as this message, or discussed in this thread."""
-        async with self._database.sessions() as session:
+        async with self._database.reads() as session:
             row = (
                 await session.execute(
                     select(Announcement).where(
@@ -220,7 +220,7 @@ class AnnouncementService:
 
     async def of_article(self, article_id: int) -> list[AnnouncementRecord]:
         """List every announcement of an article."""
-        async with self._database.sessions() as session:
+        async with self._database.reads() as session:
             rows = await session.scalars(
                 select(Announcement)
                 .where(Announcement.article_id == article_id)
@@ -230,7 +230,7 @@ class AnnouncementService:
 
     async def pending(self) -> list[AnnouncementRecord]:
         """List announcements claimed but not confirmed posted (a crash in between)."""
-        async with self._database.sessions() as session:
+        async with self._database.reads() as session:
             rows = await session.scalars(
                 select(Announcement)
                 .where(Announcement.status == AnnouncementStatus.PENDING)
@@ -240,7 +240,7 @@ class AnnouncementService:
 
     async def awaiting_crosspost(self) -> list[AnnouncementRecord]:
         """List posted announcements not yet crossposted (only news channels need it)."""
-        async with self._database.sessions() as session:
+        async with self._database.reads() as session:
             rows = await session.scalars(
                 select(Announcement)
                 .where(

@@ -53,7 +53,7 @@ class CategoryRoutes:
 
     async def all(self, guild_id: int) -> dict[str, int]:
         """Return the guild's routes, category to channel id."""
-        async with self._database.sessions() as session:
+        async with self._database.reads() as session:
             rows = await session.execute(
                 select(CategoryRoute.category, CategoryRoute.channel_id)
                 .where(CategoryRoute.guild_id == guild_id)

@@ -171,13 +171,13 @@ class ArticleStore:
 
     async def get(self, article_id: int) -> StoredArticle:
         """Return a stored article, or raise NotFound."""
-        async with self._database.sessions() as session:
+        async with self._database.reads() as session:
             row = await self._load(session, article_id)
             return StoredArticle.from_row(row)
 
     async def find(self, keys: Sequence[str]) -> StoredArticle | None:
         """Return the article known by any of `keys`, if there is one."""
-        async with self._database.sessions() as session:
+        async with self._database.reads() as session:
             article_id = (
                 await session.execute(
                     select(ArticleKey.article_id).where(ArticleKey.key.in_(list(keys))).limit(1)
@@ -190,7 +190,7 @@ class ArticleStore:
     async def search_titles(self, text: str, *, limit: int = 25) -> list[tuple[int, str]]:
         """Return (id, title) of the newest articles whose title contains `text`."""
         pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        async with self._database.sessions() as session:
+        async with self._database.reads() as session:
             rows = await session.execute(
                 select(Article.id, Article.title)
                 .where(Article.title.ilike(pattern, escape="\\"))

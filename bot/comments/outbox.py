@@ -266,13 +266,13 @@ class CommentOutbox:
 
     async def post_ref(self, article_id: int) -> str | None:
         """Return the remembered site reference of an article, if resolved before."""
-        async with self._database.sessions() as session:
+        async with self._database.reads() as session:
             target = await session.get(CommentTarget, article_id)
             return target.post_ref if target is not None else None
 
     async def next_due_at(self) -> datetime | None:
         """Return when the earliest queued delivery becomes due (or its lease ends)."""
-        async with self._database.sessions() as session:
+        async with self._database.reads() as session:
             due = await session.scalar(
                 select(func.min(CommentDelivery.next_attempt_at)).where(
                     CommentDelivery.state == QUEUED
@@ -288,7 +288,7 @@ class CommentOutbox:
 
     async def count(self, state: str = QUEUED) -> int:
         """Count deliveries in a state."""
-        async with self._database.sessions() as session:
+        async with self._database.reads() as session:
             return int(
                 await session.scalar(
                     select(func.count())

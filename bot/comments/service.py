@@ -173,7 +173,7 @@ class CommentService:
 
     async def by_message(self, message_id: int) -> CommentRecord | None:
         """Return the comment carried by a Discord message, if any."""
-        async with self._database.sessions() as session:
+        async with self._database.reads() as session:
             row = (
                 await session.execute(
                     select(BridgedComment).where(BridgedComment.message_id == message_id)
@@ -273,7 +273,7 @@ class CommentService:
 
     async def status(self, guild_id: int, user_id: int) -> MemberStatus:
         """Return a member's consent and how many of their comments are in each state."""
-        async with self._database.sessions() as session:
+        async with self._database.reads() as session:
             member = await self._member(session, guild_id, user_id)
             rows = await session.execute(
                 select(BridgedComment.status, func.count())
@@ -412,7 +412,7 @@ class CommentService:
 
     async def waiting(self, guild_id: int, *, limit: int = 20) -> list[CommentRecord]:
         """List comments held for moderation or still in the outbox, oldest first."""
-        async with self._database.sessions() as session:
+        async with self._database.reads() as session:
             rows = await session.scalars(
                 select(BridgedComment)
                 .where(
@@ -427,7 +427,7 @@ class CommentService:
 
     async def held_on_site(self, *, limit: int = 50) -> list[CommentRecord]:
         """List comments from Discord held for moderation on the site, oldest first."""
-        async with self._database.sessions() as session:
+        async with self._database.reads() as session:
             rows = await session.scalars(
                 select(BridgedComment)
                 .where(
@@ -452,7 +452,7 @@ class CommentService:
 
     async def sync_enabled(self, guild_id: int) -> bool:
         """Tell whether the guild brings the site's comments into its threads."""
-        async with self._database.sessions() as session:
+        async with self._database.reads() as session:
             row = await session.get(CommentGuild, guild_id)
             return bool(row and row.sync_from_site)
 
@@ -467,7 +467,7 @@ class CommentService:
 
     async def guilds_syncing(self) -> list[int]:
         """List the guilds that bring the site's comments into their threads."""
-        async with self._database.sessions() as session:
+        async with self._database.reads() as session:
             rows = await session.scalars(
                 select(CommentGuild.guild_id).where(CommentGuild.sync_from_site.is_(True))
             )

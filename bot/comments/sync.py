@@ -55,7 +55,7 @@ class SiteSync:
 
     async def targets(self, guild_id: int) -> list[SyncTarget]:
         """List the guild's posted announcements that have a discussion thread."""
-        async with self._database.sessions() as session:
+        async with self._database.reads() as session:
             rows = await session.execute(
                 select(Announcement, CommentSyncCursor.after)
                 .outerjoin(CommentSyncCursor, CommentSyncCursor.announcement_id == Announcement.id)
@@ -79,7 +79,7 @@ class SiteSync:
 
     async def _post_ref(self, article_id: int) -> str:
         """Return (resolving once) the site's reference of an article."""
-        async with self._database.sessions() as session:
+        async with self._database.reads() as session:
             target = await session.get(CommentTarget, article_id)
             if target is not None:
                 return target.post_ref
@@ -107,7 +107,7 @@ class SiteSync:
         after = target.after - OVERLAP if target.after is not None else None
         found = await self._store.list_approved(post_ref, after=after, page_size=self.page_size)
         bridged_suffix = "@" + self._policy.email_domain
-        async with self._database.sessions() as session:
+        async with self._database.reads() as session:
             known = {
                 remote_id: message_id
                 for remote_id, message_id in await session.execute(

@@ -82,7 +82,7 @@ class FeedRegistry:
 
     async def list(self, guild_id: int) -> list[FeedRecord]:
         """Return a guild's feeds, oldest first."""
-        async with self._database.sessions() as session:
+        async with self._database.reads() as session:
             rows = await session.scalars(
                 select(Feed).where(Feed.guild_id == guild_id).order_by(Feed.id)
             )
@@ -94,7 +94,7 @@ class FeedRegistry:
 
     async def get(self, feed_id: int, guild_id: int | None = None) -> FeedRecord:
         """Return a feed (of the guild, when given), or raise NotFound."""
-        async with self._database.sessions() as session:
+        async with self._database.reads() as session:
             row = await session.get(Feed, feed_id)
             if row is None or (guild_id is not None and row.guild_id != guild_id):
                 raise NotFound(f"This server follows no feed #{feed_id}; see /feed list.")
@@ -121,7 +121,7 @@ class FeedRegistry:
 
     async def due(self, now: datetime, *, limit: int = 50) -> list[FeedRecord]:
         """Return unpaused feeds whose next fetch time has come, most overdue first."""
-        async with self._database.sessions() as session:
+        async with self._database.reads() as session:
             rows = await session.scalars(
                 select(Feed)
                 .where(Feed.paused.is_(False), Feed.next_fetch_at <= now)
@@ -132,7 +132,7 @@ class FeedRegistry:
 
     async def next_due_at(self) -> datetime | None:
         """Return when the next unpaused feed is due, if any."""
-        async with self._database.sessions() as session:
+        async with self._database.reads() as session:
             return await session.scalar(
                 select(func.min(Feed.next_fetch_at)).where(Feed.paused.is_(False))
             )

@@ -199,7 +199,7 @@ class PollService:
 
     async def get(self, poll_id: int, *, guild_id: int | None = None) -> PollRecord:
         """Return a poll (of `guild_id` when given), or raise NotFound."""
-        async with self._database.sessions() as session:
+        async with self._database.reads() as session:
             row = await session.get(Poll, poll_id, options=[selectinload(Poll.options)])
             if row is None or (guild_id is not None and row.guild_id != guild_id):
                 raise NotFound(f"There is no poll #{poll_id} in this server.")
@@ -207,7 +207,7 @@ class PollService:
 
     async def by_message(self, message_id: int) -> PollRecord | None:
         """Find the poll shown by a message."""
-        async with self._database.sessions() as session:
+        async with self._database.reads() as session:
             row = await session.scalar(
                 select(Poll)
                 .where(Poll.message_id == message_id)
@@ -223,7 +223,7 @@ class PollService:
         if status is not None:
             query = query.where(Poll.status == status.value)
         query = query.order_by(Poll.closes_at if status else Poll.id.desc()).limit(limit)
-        async with self._database.sessions() as session:
+        async with self._database.reads() as session:
             return [PollRecord.from_row(row) for row in await session.scalars(query)]
 
     async def search(self, guild_id: int, text: str, *, limit: int = 25) -> list[tuple[int, str]]:
@@ -231,7 +231,7 @@ class PollService:
         query = select(Poll.id, Poll.question).where(Poll.guild_id == guild_id)
         if text.strip():
             query = query.where(Poll.question.ilike(f"%{text.strip()}%"))
-        async with self._database.sessions() as session:
+        async with self._database.reads() as session:
             rows = await session.execute(query.order_by(Poll.id.desc()).limit(limit))
             return [(row.id, row.question) for row in rows]
 
@@ -241,13 +241,13 @@ class PollService:
             counts = list(poll.final_counts)
             voters = await self._voters(poll.id) if poll.multiple else sum(counts)
             return tally(list(poll.options), counts, voters, single_choice=not poll.multiple)
-        async with self._database.sessions() as session:
+        async with self._database.reads() as session:
             counts, voters = await self._count(session, poll)
         return tally(list(poll.options), counts, voters, single_choice=not poll.multiple)
 
     async def _voters(self, poll_id: int) -> int:
         """Count the members who voted in a poll."""
-        async with self._database.sessions() as session:
+        async with self._database.reads() as session:
             count = await session.scalar(
                 select(func.count(func.distinct(PollVote.voter_id))).where(
                     PollVote.poll_id == poll_id
@@ -279,7 +279,7 @@ class PollService:
 
     async def choices_of(self, poll: PollRecord, voter_id: int) -> tuple[str, ...]:
         """Return what a member currently has recorded in a poll."""
-        async with self._database.sessions() as session:
+        async with self._database.reads() as session:
             positions = await session.scalars(
                 select(PollVote.position)
                 .where(PollVote.poll_id == poll.id, PollVote.voter_id == voter_id)
@@ -291,7 +291,7 @@ class PollService:
         """List who voted for each option (only ever shown for polls that are not anonymous)."""
         if poll.anonymous:
             raise InvalidInput("This poll is anonymous: who voted what is never shown.")
-        async with self._database.sessions() as session:
+        async with self._database.reads() as session:
             rows = await session.execute(
                 select(PollVote.position, PollVote.voter_id)
                 .where(PollVote.poll_id == poll.id)
@@ -337,7 +337,7 @@ class PollService:
     async def due(self, *, now: datetime | None = None) -> list[PollRecord]:
         """List open polls whose deadline has passed."""
         moment = now or self.clock()
-        async with self._database.sessions() as session:
+        async with self._database.reads() as session:
             rows = await session.scalars(
                 select(Poll)
                 .where(Poll.status == PollStatus.OPEN.value, Poll.closes_at <= moment)
@@ -348,7 +348,7 @@ class PollService:
 
     async def next_deadline(self) -> datetime | None:
         """Return the nearest deadline of an open poll."""
-        async with self._database.sessions() as session:
+        async with self._database.reads() as session:
             return await session.scalar(
                 select(func.min(Poll.closes_at)).where(Poll.status == PollStatus.OPEN.value)
             )
@@ -386,7 +386,7 @@ class PollService:
 
     async def unposted_results(self) -> list[PollRecord]:
         """List closed polls whose final results were not posted (a crash in between)."""
-        async with self._database.sessions() as session:
+        async with self._database.reads() as session:
             rows = await session.scalars(
                 select(Poll)
                 .where(Poll.status == PollStatus.CLOSED.value, Poll.results_message_id.is_(None))

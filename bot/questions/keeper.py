@@ -115,7 +115,7 @@ class IndexKeeper:
         ]
         if counting:
             parts.append(select(func.count()).select_from(Article).scalar_subquery())
-        async with self._database.sessions() as session:
+        async with self._database.reads() as session:
             row = (await session.execute(select(*parts))).one()
         count = int(row[3] or 0) if counting else -1
         return Watermark(row[0] or 0, row[1] or 0, row[2], count)
@@ -130,7 +130,7 @@ class IndexKeeper:
             queries.append(select(Article.id).where(Article.updated_at >= since.max_updated_at))
         else:
             queries.append(select(Article.id))
-        async with self._database.sessions() as session:
+        async with self._database.reads() as session:
             rows = await session.execute(union(*queries))
             return [row[0] for row in rows]
 
@@ -189,7 +189,7 @@ class IndexKeeper:
             fact_query = fact_query.where(KeyFact.article_id.in_(article_ids))
             outlook_query = outlook_query.where(OutlookItem.article_id.in_(article_ids))
         passages: dict[int, list[Passage]] = defaultdict(list)
-        async with self._database.sessions() as session:
+        async with self._database.reads() as session:
             articles = [
                 ArticleInfo(id=r[0], title=r[1], url=r[2], category=r[3], published_at=r[4])
                 for r in await session.execute(article_query)

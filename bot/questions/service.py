@@ -250,7 +250,7 @@ class QuestionService:
 
     async def get_question(self, question_id: int) -> AskedRecord:
         """Return a recorded question, or raise NotFound."""
-        async with self._database.sessions() as session:
+        async with self._database.reads() as session:
             row = await session.get(AskedQuestion, question_id)
             if row is None:
                 raise NotFound("I no longer have that question on record.")
@@ -290,7 +290,7 @@ class QuestionService:
 
     async def tally(self, question_id: int) -> FeedbackTally:
         """Count an answer's 👍 and 👎."""
-        async with self._database.sessions() as session:
+        async with self._database.reads() as session:
             rows = await session.execute(
                 select(AnswerFeedback.helpful, func.count())
                 .where(AnswerFeedback.question_id == question_id)
@@ -321,7 +321,7 @@ class QuestionService:
             if guild_id is None
             else AskedQuestion.guild_id == guild_id
         )
-        async with self._database.sessions() as session:
+        async with self._database.reads() as session:
             groups = (
                 await session.execute(
                     select(

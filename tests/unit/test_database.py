@@ -1,5 +1,6 @@
 """Storage on both backends: migrations, SQLite pragmas, guild settings."""
 
+import sqlite3
 from datetime import UTC
 
 import pytest
@@ -33,6 +34,28 @@ async def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path) -> None:
             assert journal.scalar() == "wal"
             assert foreign_keys.scalar() == 1
         assert (tmp_path / "sub" / "newsroom.db").exists()
+    finally:
+        await database.dispose()
+
+
+async def test_sqlite_reads_do_not_wait_for_the_writer(tmp_path) -> None:
+    path = tmp_path / "newsroom.db"
+    database = Database(f"sqlite+aiosqlite:///{path}")
+    try:
+        await database.upgrade()
+        writer = sqlite3.connect(path, timeout=0, isolation_level=None)
+        try:
+            writer.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+            writer.execute(
+                "INSERT INTO guild_settings (guild_id, created_at, updated_at) VALUES (1, 0, 0)"
+            )
+            async with database.reads() as reading:
+                assert (await reading.execute(select(GuildSettings.guild_id))).all() == []
+            writer.execute("COMMIT")  # the read took no lock the writer needs
+        finally:
+            writer.close()
+        async with database.reads() as reading:
+            assert len((await reading.execute(select(GuildSettings.guild_id))).all()) == 1
     finally:
         await database.dispose()
 
