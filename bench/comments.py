@@ -25,7 +25,6 @@ import aiohttp
 import asyncpg
 from sqlalchemy.engine import make_url
 
-from bot.articles.extracted import ExtractedArticle
 from bot.articles.store import ArticleStore
 from bot.comments.delivery import DeliveryWorker
 from bot.comments.outbox import CommentOutbox
@@ -33,7 +32,7 @@ from bot.comments.records import CommentPolicy
 from bot.comments.service import CommentService, Draft
 from bot.comments.wordpress import WordPressCommentStore
 from bot.database import Database
-from tests.site.wordpress import WordPressSite
+from tests.site.wordpress import WordPressSite, bare_article
 
 MEMBERS = 50
 
@@ -43,26 +42,6 @@ def report(line: str) -> None:
     sys.stdout.write(line + "\n")
 
 
-def article_for(site: WordPressSite, post_id: int) -> ExtractedArticle:
-    """Describe a site post as an extracted article."""
-    post = site.posts[post_id]
-    return ExtractedArticle(
-        title=post.title,
-        url=f"{site.url}/{post.slug}/",
-        canonical_url=f"{site.url}/{post.slug}/",
-        author=None,
-        published_at=None,
-        image_url=None,
-        summary=None,
-        category=None,
-        site_name=None,
-        key_facts=(),
-        outlook=(),
-        reader_questions=(),
-        body_text="",
-    )
-
-
 async def queue_backlog(
     database: Database, site: WordPressSite, policy: CommentPolicy, comments: int, articles: int
 ) -> float:
@@ -70,7 +49,7 @@ async def queue_backlog(
     store = ArticleStore(database)
     post_ids = [site.add_post(f"Story {n}").id for n in range(articles)]
     article_ids = [
-        (await store.save(article_for(site, pid), [f"wp:127.0.0.1:{pid}"])).article.id
+        (await store.save(bare_article(site, site.posts[pid]), [f"wp:127.0.0.1:{pid}"])).article.id
         for pid in post_ids
     ]
     service = CommentService(database, policy)

@@ -9,12 +9,11 @@ import signal
 import sys
 from pathlib import Path
 
-from bot.articles.extracted import ExtractedArticle
 from bot.articles.store import ArticleStore
 from bot.database import Database
 from bot.models import Announcement, CommentMember
 from tests.e2e.conftest import Newsroom
-from tests.site.wordpress import WordPressSite
+from tests.site.wordpress import WordPressSite, bare_article
 from tests.standin import DiscordStandIn
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -27,21 +26,7 @@ async def seed(database_url: str, site: WordPressSite, newsroom: Newsroom, threa
     database = Database(database_url)
     await database.upgrade()
     try:
-        article = ExtractedArticle(
-            title=post.title,
-            url=f"{site.url}/{post.slug}/",
-            canonical_url=f"{site.url}/{post.slug}/",
-            author=None,
-            published_at=None,
-            image_url=None,
-            summary=None,
-            category=None,
-            site_name=None,
-            key_facts=(),
-            outlook=(),
-            reader_questions=(),
-            body_text="",
-        )
+        article = bare_article(site, post)
         saved = await ArticleStore(database).save(article, [f"wp:127.0.0.1:{post.id}"])
         async with database.sessions.begin() as session:
             session.add(

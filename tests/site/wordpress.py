@@ -13,6 +13,7 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.articles.extracted import ExtractedArticle
 from tests.site.comments import CommentsAPI
 
 START = datetime(2026, 11, 1, 8, tzinfo=UTC)
@@ -268,3 +269,23 @@ xmlns:atom="http://www.w3.org/2005/Atom"><channel><title>{self.name}</title>
 <div class="entry-content">{post.body_html}</div></article>
 <div id="respond"><h3>Leave a Reply</h3><form></form></div></body></html>"""
         return web.Response(text=page, content_type="text/html", headers=self._link_header())
+
+
+def bare_article(site: WordPressSite, post: Post) -> ExtractedArticle:
+    """Describe a site post as an extracted article with only its title and links."""
+    url = f"{site.url}/{post.slug}/"
+    return ExtractedArticle(
+        title=post.title,
+        url=url,
+        canonical_url=url,
+        author=None,
+        published_at=None,
+        image_url=None,
+        summary=None,
+        category=None,
+        site_name=None,
+        key_facts=(),
+        outlook=(),
+        reader_questions=(),
+        body_text="",
+    )

@@ -10,7 +10,6 @@ from datetime import timedelta
 import aiohttp
 import pytest
 
-from bot.articles.extracted import ExtractedArticle
 from bot.articles.store import ArticleStore
 from bot.comments.delivery import DeliveryWorker
 from bot.comments.outbox import CommentOutbox, Outcome, backoff_seconds
@@ -19,7 +18,7 @@ from bot.comments.service import BridgeResult, CommentService, Draft
 from bot.comments.wordpress import WordPressCommentStore
 from bot.database import Database
 from bot.models import utcnow
-from tests.site.wordpress import Post, WordPressSite
+from tests.site.wordpress import Post, WordPressSite, bare_article
 
 POLICY = CommentPolicy(retry_base_seconds=1.0, retry_max_seconds=60.0, rate_limit=50)
 ALICE = 500000000000000001
@@ -68,21 +67,7 @@ class Bridge:
 async def bridge(database: Database) -> AsyncIterator[Bridge]:
     site = await WordPressSite().start()
     post = site.add_post("Harbour bridge reopens")
-    article = ExtractedArticle(
-        title=post.title,
-        url=f"{site.url}/{post.slug}/",
-        canonical_url=f"{site.url}/{post.slug}/",
-        author=None,
-        published_at=None,
-        image_url=None,
-        summary=None,
-        category=None,
-        site_name=None,
-        key_facts=(),
-        outlook=(),
-        reader_questions=(),
-        body_text="",
-    )
+    article = bare_article(site, post)
     saved = await ArticleStore(database).save(article, [f"url:{site.url}/{post.slug}/"])
     seen: list[tuple[CommentRecord, Outcome]] = []
 
