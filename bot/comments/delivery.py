@@ -33,7 +33,11 @@ async def _ignore(comment: CommentRecord, outcome: Outcome) -> None:
 
 
 class DeliveryWorker:
-    """Deliver the outbox with bounded concurrency; sleep until woken or the next entry is due."""
+    """Deliver the outbox with bounded concurrency; sleep until woken or the next entry is due.
+
+    Every bot process runs one; on PostgreSQL they compete for the same outbox (see
+    CommentOutbox), each taking different rows.
+    """
 
     def __init__(
         self, outbox: CommentOutbox, store: CommentStore, *, notify: Notify = _ignore
@@ -44,7 +48,7 @@ class DeliveryWorker:
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._progress = asyncio.Condition()
-        self._recording = asyncio.Lock()  # one write at a time: SQLite has one writer anyway
+        self._recording = asyncio.Lock()  # one write at a time from this worker
         self.delivered = 0
         self.retried = 0
         self.failed = 0
@@ -88,8 +92,13 @@ class DeliveryWorker:
             await self._sleep_until_due()
 
     async def _sleep_until_due(self) -> None:
-        """Wait for a wake-up, or until the earliest entry is due."""
-        due = await self._outbox.next_due_at()
+        """Wait for a wake-up, or until something in the outbox may be due.
+
+        The round's own scan says when (the next retry, a lease ending, or shortly when another
+        worker holds a story's next comment); entries held back behind those are not counted.
+        """
+        outbox = self._outbox
+        due = outbox.look_again_at if outbox.scanned else await outbox.next_due_at()
         delay = IDLE_SECONDS if due is None else (due - utcnow()).total_seconds()
         delay = min(max(delay, 0.01), IDLE_SECONDS)
         with contextlib.suppress(TimeoutError):
@@ -124,6 +133,15 @@ class DeliveryWorker:
             outcomes = await self._outbox.record(list(results))
         for result, outcome in zip(results, outcomes, strict=True):
             if result.error is None:
+                log.info(
+                    "Delivered comment %s (%s) to the site",
+                    result.claim.comment.id,
+                    result.claim.action.value,
+                    extra={
+                        "guild_id": result.claim.comment.guild_id,
+                        "article_id": result.claim.article.article_id,
+                    },
+                )
                 await self._count("delivered")
             elif result.permanent:
                 await self._count("failed")

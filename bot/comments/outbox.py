@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 QUEUED, DONE, FAILED = "queued", "done", "failed"
 SCAN_LIMIT = 500
+BUSY_POLL_SECONDS = 0.5  # how soon to look again while another worker holds the head of a queue
 REMOTE_TO_STATUS = {
     RemoteStatus.PUBLISHED: CommentStatus.PUBLISHED,
     RemoteStatus.HELD: CommentStatus.HELD,
@@ -91,82 +92,70 @@ class Outcome:
     error: str | None = None
 
 
+@dataclass(slots=True)
+class _Plan:
+    """What one scan of the queue decided: deliveries to take, ones to close, when to look again."""
+
+    now: datetime
+    chosen: list[int] = field(default_factory=list)
+    closing: list[tuple[int, int, Action]] = field(default_factory=list)
+    look_at: datetime | None = None
+
+    def look_by(self, when: datetime) -> None:
+        """Look at the queue again no later than `when`."""
+        self.look_at = when if self.look_at is None else min(self.look_at, when)
+
+    def in_flight(self, until: datetime | None = None) -> None:
+        """Note a delivery another worker holds: what waits behind it may be free any moment."""
+        soon = self.now + timedelta(seconds=BUSY_POLL_SECONDS)
+        self.look_by(soon if until is None else min(until, soon))
+
+
 class CommentOutbox:
-    """Deliveries waiting for the site, claimed with a lease so a crash hands them on."""
+    """Deliveries waiting for the site, claimed with a lease so a crash hands them on.
+
+    Any number of workers may drain one database at once. On PostgreSQL each claim locks the
+    rows it takes with SELECT ... FOR UPDATE SKIP LOCKED, so competing workers (one per bot
+    process) never wait for each other and never take the same row; the lease written in the
+    same transaction then stands for the claim while the site is called, so a worker that dies
+    after claiming hands its rows on when the lease ends. On SQLite (one process, writes
+    serialised by BEGIN IMMEDIATE) the lease alone does it.
+    """
 
     def __init__(self, database: Database, policy: CommentPolicy) -> None:
         self._database = database
         self.policy = policy
+        self._competing = database.backend == "postgresql"
         self._articles: dict[int, ArticleRef] = {}  # an article's identity does not change
         self._post_refs: dict[int, str] = {}
+        self.look_again_at: datetime | None = None  # from the latest scan that claimed nothing
+        self.scanned = False
 
     async def claim_due(self, limit: int, *, now: datetime | None = None) -> list[Claim]:
         """Lease up to `limit` due deliveries whose turn it is.
 
         Per comment, deliveries go in order; per story, comments are created in the order
-        written, so parents go before their replies.
-
-        The one place that takes rows: on PostgreSQL it can become SELECT ... FOR UPDATE
-        SKIP LOCKED; the lease makes it safe for one worker per database today.
+        written (one creation in flight per story, whichever worker has it), so parents go
+        before their replies. A delivery leased by another worker, or locked by another
+        worker's claim that has not committed yet, holds back what waits behind it.
         """
         now = now or utcnow()
         lease_until = now + timedelta(seconds=self.policy.lease_seconds)
         async with self._database.sessions.begin() as session:
-            rows = (
-                await session.execute(
-                    select(
-                        CommentDelivery.id,
-                        CommentDelivery.action,
-                        CommentDelivery.lease_until,
-                        CommentDelivery.next_attempt_at,
-                        BridgedComment.id,
-                        BridgedComment.article_id,
-                        BridgedComment.parent_id,
-                        BridgedComment.remote_id,
-                    )
-                    .join(BridgedComment, BridgedComment.id == CommentDelivery.comment_id)
-                    .where(CommentDelivery.state == QUEUED)
-                    .order_by(CommentDelivery.id)
-                    .limit(SCAN_LIMIT)
-                )
-            ).all()
-            blocked: set[int] = set()  # comments with an earlier delivery still to do
-            creating: set[int] = set()  # stories with an earlier comment still to create
-            chosen: list[int] = []
-            for (
-                delivery_id,
-                action,
-                leased_until,
-                due_at,
-                comment_id,
-                article_id,
-                parent_id,
-                remote_id,
-            ) in rows:
-                if comment_id in blocked:
-                    continue
-                blocked.add(comment_id)
-                if action == Action.CREATE:
-                    if article_id in creating:
-                        continue  # a story's comments reach the site in the order written
-                    creating.add(article_id)
-                if (leased_until is not None and leased_until > now) or due_at > now:
-                    continue
-                if action == Action.CREATE:
-                    if parent_id is not None and not await self._parent_ready(session, parent_id):
-                        continue
-                elif remote_id is None:
-                    await self._nothing_to_do(session, delivery_id, comment_id, Action(action))
-                    continue
-                chosen.append(delivery_id)
-                if len(chosen) >= limit:
-                    break
-            if not chosen:
+            plan = await self._plan(session, limit, now)
+            if self._competing:
+                await self._lock(session, plan)
+            for delivery_id, comment_id, action in plan.closing:
+                await self._nothing_to_do(session, delivery_id, comment_id, action)
+            if plan.closing:
+                plan.look_by(now)  # what waited behind them may go at once
+            self.look_again_at, self.scanned = plan.look_at, True
+            if not plan.chosen:
                 return []
             await session.execute(
                 update(CommentDelivery)
                 .where(
-                    CommentDelivery.id.in_(chosen),
+                    CommentDelivery.id.in_(plan.chosen),
                     CommentDelivery.state == QUEUED,
                     (CommentDelivery.lease_until.is_(None)) | (CommentDelivery.lease_until <= now),
                 )
@@ -176,15 +165,108 @@ class CommentOutbox:
                 await session.scalars(
                     select(CommentDelivery)
                     .where(
-                        CommentDelivery.id.in_(chosen), CommentDelivery.lease_until == lease_until
+                        CommentDelivery.id.in_(plan.chosen),
+                        CommentDelivery.lease_until == lease_until,
                     )
                     .order_by(CommentDelivery.id)
                     .execution_options(populate_existing=True)
                 )
             )
             comment_ids = [delivery.comment_id for delivery in taken]
-            await session.scalars(select(BridgedComment).where(BridgedComment.id.in_(comment_ids)))
+            await session.scalars(
+                select(BridgedComment)
+                .where(BridgedComment.id.in_(comment_ids))
+                .execution_options(populate_existing=True)
+            )
             return [await self._claim(session, delivery, now) for delivery in taken]
+
+    async def _plan(self, session: AsyncSession, limit: int, now: datetime) -> _Plan:
+        """Walk the queue in order and pick the deliveries whose turn it is."""
+        rows = (
+            await session.execute(
+                select(
+                    CommentDelivery.id,
+                    CommentDelivery.action,
+                    CommentDelivery.lease_until,
+                    CommentDelivery.next_attempt_at,
+                    BridgedComment.id,
+                    BridgedComment.article_id,
+                    BridgedComment.parent_id,
+                    BridgedComment.remote_id,
+                )
+                .join(BridgedComment, BridgedComment.id == CommentDelivery.comment_id)
+                .where(CommentDelivery.state == QUEUED)
+                .order_by(CommentDelivery.id)
+                .limit(SCAN_LIMIT)
+            )
+        ).all()
+        plan = _Plan(now)
+        blocked: set[int] = set()  # comments with an earlier delivery still to do
+        creating: set[int] = set()  # stories with an earlier comment still to create
+        for (
+            delivery_id,
+            action,
+            leased_until,
+            due_at,
+            comment_id,
+            article_id,
+            parent_id,
+            remote_id,
+        ) in rows:
+            if comment_id in blocked:
+                continue
+            blocked.add(comment_id)
+            if action == Action.CREATE:
+                if article_id in creating:
+                    continue  # a story's comments reach the site in the order written
+                creating.add(article_id)
+            if leased_until is not None and leased_until > now:
+                plan.in_flight(leased_until)
+                continue
+            if due_at > now:
+                plan.look_by(due_at)
+                continue
+            if action == Action.CREATE:
+                if parent_id is not None and not await self._parent_ready(session, parent_id):
+                    plan.in_flight()
+                    continue
+            elif remote_id is None:
+                plan.closing.append((delivery_id, comment_id, Action(action)))
+                continue
+            plan.chosen.append(delivery_id)
+            if len(plan.chosen) >= limit:
+                break
+        return plan
+
+    async def _lock(self, session: AsyncSession, plan: _Plan) -> None:
+        """Keep only the picked rows this claim could lock (PostgreSQL: FOR UPDATE SKIP LOCKED).
+
+        The comment is locked with its delivery, so an edit in progress (which writes the
+        comment, then looks for a waiting update) and a claim never see each other half done.
+        A row another worker is claiming right now is skipped, not waited for; one whose lease
+        another worker committed since the scan no longer matches and is left too.
+        """
+        wanted = plan.chosen + [delivery_id for delivery_id, _, _ in plan.closing]
+        if not wanted:
+            return
+        locked = set(
+            await session.scalars(
+                select(CommentDelivery.id)
+                .join(BridgedComment, BridgedComment.id == CommentDelivery.comment_id)
+                .where(
+                    CommentDelivery.id.in_(wanted),
+                    CommentDelivery.state == QUEUED,
+                    (CommentDelivery.lease_until.is_(None))
+                    | (CommentDelivery.lease_until <= plan.now),
+                )
+                .order_by(CommentDelivery.id)
+                .with_for_update(skip_locked=True, of=[CommentDelivery, BridgedComment])
+            )
+        )
+        if len(locked) < len(wanted):
+            plan.in_flight()  # another worker has them; what waits behind them may go soon
+        plan.chosen = [delivery_id for delivery_id in plan.chosen if delivery_id in locked]
+        plan.closing = [entry for entry in plan.closing if entry[0] in locked]
 
     async def _parent_ready(self, session: AsyncSession, parent_id: int) -> bool:
         """Tell whether a reply may go: its parent is on the site, or never will be."""
