@@ -2,8 +2,8 @@
 
 Two `newsroom run` processes, shard 0 and shard 1 of a 2-shard bot, share one PostgreSQL
 database; each shard's guild has a button poll. 1,000 members (500 per guild) click over about
-a second and a half; after 300 clicks one process is SIGKILLed and the clicking goes on. Then the
-killed shard is started again.
+a second and a half; after 300 clicks one process is SIGKILLed (the one that closes polls at
+their deadlines, or the other) and the clicking goes on. Then the killed shard is started again.
 
 "Acknowledged" is what the member saw, as on Discord: the bot's direct ephemeral reply
 "Recorded your vote: **<option>**...", or a "thinking..." deferral followed by that follow-up.
@@ -17,7 +17,8 @@ A deferral whose follow-up never came is not acknowledged, nor is a click that g
 - each member is counted at most once (the database's unique key);
 - the survivor's shard never stopped answering: every click to it, before and after the kill,
   was acknowledged, so its poll's counts equal its clicks exactly;
-- the restarted shard answers again, and both polls close on time with those counts.
+- the restarted shard answers again; the survivor owns the poll deadlines (taken over if the
+  owner was killed), and both polls close on time with those counts.
 """
 
 from __future__ import annotations
@@ -58,17 +59,18 @@ BATCH = 20  # clicks sent together; the batches are spread over SPREAD_SECONDS
 SPREAD_SECONDS = 1.5
 LATE_VOTERS = 20  # per guild, clicking after the restart
 SETTINGS = {"NEWSROOM_POLL_UPDATE_SECONDS": 0.5, "NEWSROOM_POLL_MIN_DURATION_SECONDS": 1}
-ANSWER_TIMEOUT = 120.0  # a loaded 2-core machine: the stand-in's window is 600 s (below)
+ANSWER_TIMEOUT = 60.0  # as long as the stand-in's interaction window (below)
 
 
 @pytest.fixture
 async def standin() -> AsyncIterator[DiscordStandIn]:
-    """Serve a stand-in whose interactions may be answered late, so what is tested is the count.
+    """Serve a stand-in whose interactions may be answered within 60 s, not Discord's 3 s.
 
-    One process here runs the stand-in and sends every click; Discord's 3-second window is
-    tested with fewer clicks in test_polls.py. A late answer still counts as an answer.
+    As in test_polls_load.py: one process here runs the stand-in and sends every click, so on a
+    loaded 2-core machine delivery alone can take longer than 3 s; what is tested is the count.
+    Discord's 3-second window is tested with 200 clicks in test_polls.py.
     """
-    async with DiscordStandIn(bot_name="Newsroom", interaction_deadline=600.0) as server:
+    async with DiscordStandIn(bot_name="Newsroom", interaction_deadline=ANSWER_TIMEOUT) as server:
         with point_discord_py_at(server):
             yield server
         assert not server.unknown_routes, f"the bot called unknown routes: {server.unknown_routes}"
@@ -194,6 +196,12 @@ def per_option(ballots: list[Ballot]) -> list[int]:
     return [counts[position] for position in range(len(OPTIONS))]
 
 
+async def deadline_owners(processes: dict[int, ShardProcess]) -> list[int]:
+    """Return the shards whose process says it owns the poll deadlines."""
+    async with aiohttp.ClientSession() as http:
+        return [shard for shard, p in processes.items() if await p.owns(http, "poll-deadlines")]
+
+
 async def wait_for_restart(standin: DiscordStandIn, shard: int, readies_before: int) -> None:
     """Wait until `shard` identified again (a new session) and both shards are ready."""
     await standin.wait_for(
@@ -205,15 +213,15 @@ async def wait_for_restart(standin: DiscordStandIn, shard: int, readies_before: 
 
 
 @POSTGRES_ONLY
-@pytest.mark.parametrize("victim", [0, 1], ids=["kill-shard-0", "kill-shard-1"])
+@pytest.mark.timeout(300)  # three process starts and 1,040 clicks, on a loaded machine
+@pytest.mark.parametrize("killed", ["deadline-owner", "standby"])
 async def test_sigkill_one_of_two_shard_processes_while_votes_arrive_loses_no_acknowledged_vote(
-    standin: DiscordStandIn, database_url: str, tmp_path: Path, victim: int
+    standin: DiscordStandIn, database_url: str, tmp_path: Path, killed: str
 ) -> None:
     guilds = [
         await add_poll_guild(standin, database_url, shard, VOTERS_PER_GUILD + LATE_VOTERS)
         for shard in (0, 1)
     ]
-    survivor = 1 - victim
     options = {"guild_ids": [g.planet.guild.id for g in guilds], "settings": SETTINGS}
     processes: dict[int, ShardProcess] = {}
     logs: list[ShardProcess] = []
@@ -232,11 +240,11 @@ async def test_sigkill_one_of_two_shard_processes_while_votes_arrive_loses_no_ac
         await standin.wait_for_commands("poll", timeout=60)
         for where in guilds:
             await create_poll(standin, where)
-        async with aiohttp.ClientSession() as http:
-            deadline_owners = [
-                shard for shard, p in processes.items() if await p.owns(http, "poll-deadlines")
-            ]
-        log.info("before the kill, poll deadlines are owned by shard(s) %s", deadline_owners)
+        # Kill the process that closes polls at their deadlines, or the other one.
+        owners = await deadline_owners(processes)
+        assert len(owners) == 1, f"exactly one process owns the poll deadlines: {owners}"
+        victim = owners[0] if killed == "deadline-owner" else 1 - owners[0]
+        survivor = 1 - victim
 
         # 1,000 clicks, alternating between the shards' guilds, spread over ~1.5 s; SIGKILL
         # after 300 (once the victim has acknowledged some, so it was really voting).
@@ -298,9 +306,10 @@ async def test_sigkill_one_of_two_shard_processes_while_votes_arrive_loses_no_ac
         assert not unexplained, f"the victim answered something else: {unexplained[:3]}"
         assert sum(b.acknowledged for b in before) >= 10
         log.info(
-            "shard %s killed after %d of its clicks: %d acknowledged, %d deferred and never "
-            "followed up, %d unanswered; %d more clicks to it while it was dead",
+            "shard %s (the %s) killed after %d of its clicks: %d acknowledged, %d deferred and "
+            "never followed up, %d unanswered; %d more clicks to it while it was dead",
             victim,
+            killed,
             len(before),
             sum(b.acknowledged for b in before),
             sum(b.click.callback is not None and b.confirmation() is None for b in before),
@@ -363,7 +372,9 @@ async def test_sigkill_one_of_two_shard_processes_while_votes_arrive_loses_no_ac
             )
             where.counted = counted
 
-        # Both polls close at their (moved) deadline, with those counts, whoever owns deadlines.
+        # Both polls close at their (moved) deadline, with those counts, closed by one owner:
+        # the survivor took the deadlines over if it was not their owner already.
+        assert await deadline_owners(processes) == [survivor], logs_tail()
         for where in guilds:
             await set_deadline(database_url, where.poll_id, 3)
         for where in guilds:
