@@ -254,10 +254,13 @@ async def test_sigkill_one_of_two_shard_processes_while_votes_arrive_loses_no_ac
             for where in guilds
         ]
         ballots: list[Ballot] = []
-        killed = False
+        dead = False
         pause = SPREAD_SECONDS / (len(plan) / BATCH)
         for start in range(0, len(plan), BATCH):
-            if start >= KILL_AFTER and not killed:
+            for where, member, option in plan[start : start + BATCH]:
+                ballots.append(await click(standin, where, member, option, after_kill=dead))
+            if len(ballots) >= KILL_AFTER and not dead:
+                # Right after a batch: its clicks to the victim are still on their way.
                 await standin.wait_for(
                     lambda: (
                         sum(b.click.acknowledged for b in ballots if b.guild.shard == victim) >= 10
@@ -266,11 +269,9 @@ async def test_sigkill_one_of_two_shard_processes_while_votes_arrive_loses_no_ac
                     what="the victim to answer its first clicks",
                 )
                 await processes[victim].kill()
-                killed = True
-            for where, member, option in plan[start : start + BATCH]:
-                ballots.append(await click(standin, where, member, option, after_kill=killed))
+                dead = True
             await asyncio.sleep(pause)  # pacing the arrivals, not waiting for anything
-        assert killed
+        assert dead
 
         # The survivor answers every click it got, before and after the kill.
         mine = [b for b in ballots if b.guild.shard == survivor]
@@ -305,6 +306,7 @@ async def test_sigkill_one_of_two_shard_processes_while_votes_arrive_loses_no_ac
         ]
         assert not unexplained, f"the victim answered something else: {unexplained[:3]}"
         assert sum(b.acknowledged for b in before) >= 10
+        assert any(b.click.callback is None for b in before), "clicks were in flight at the kill"
         log.info(
             "shard %s (the %s) killed after %d of its clicks: %d acknowledged, %d deferred and "
             "never followed up, %d unanswered; %d more clicks to it while it was dead",
