@@ -144,7 +144,7 @@ class CommentOutbox:
         async with self._database.sessions.begin() as session:
             plan = await self._plan(session, limit, now)
             if self._competing:
-                await self._lock(session, plan)
+                await self._lock(session, plan, limit)
             for delivery_id, comment_id, action in plan.closing:
                 await self._nothing_to_do(session, delivery_id, comment_id, action)
             if plan.closing:
@@ -234,39 +234,45 @@ class CommentOutbox:
                 plan.closing.append((delivery_id, comment_id, Action(action)))
                 continue
             plan.chosen.append(delivery_id)
-            if len(plan.chosen) >= limit:
-                break
+            if len(plan.chosen) >= limit and not self._competing:
+                break  # competing workers pick every head: others may be holding the first ones
         return plan
 
-    async def _lock(self, session: AsyncSession, plan: _Plan) -> None:
-        """Keep only the picked rows this claim could lock (PostgreSQL: FOR UPDATE SKIP LOCKED).
+    async def _lock(self, session: AsyncSession, plan: _Plan, limit: int) -> None:
+        """Keep the first `limit` picked rows this claim could lock, and the closable ones.
 
-        The comment is locked with its delivery, so an edit in progress (which writes the
-        comment, then looks for a waiting update) and a claim never see each other half done.
-        A row another worker is claiming right now is skipped, not waited for; one whose lease
-        another worker committed since the scan no longer matches and is left too.
+        PostgreSQL: FOR UPDATE SKIP LOCKED. The comment is locked with its delivery, so an edit
+        in progress (which writes the comment, then looks for a waiting update) and a claim never
+        see each other half done. A row another worker is claiming right now is skipped, not
+        waited for; one whose lease another worker committed since the scan no longer matches
+        and is left too.
         """
-        wanted = plan.chosen + [delivery_id for delivery_id, _, _ in plan.closing]
-        if not wanted:
-            return
-        locked = set(
-            await session.scalars(
-                select(CommentDelivery.id)
-                .join(BridgedComment, BridgedComment.id == CommentDelivery.comment_id)
-                .where(
-                    CommentDelivery.id.in_(wanted),
-                    CommentDelivery.state == QUEUED,
-                    (CommentDelivery.lease_until.is_(None))
-                    | (CommentDelivery.lease_until <= plan.now),
-                )
-                .order_by(CommentDelivery.id)
-                .with_for_update(skip_locked=True, of=[CommentDelivery, BridgedComment])
-            )
-        )
-        if len(locked) < len(wanted):
+        wanted = min(limit, len(plan.chosen))
+        plan.chosen = await self._lock_rows(session, plan.chosen, plan.now, limit)
+        closing = await self._lock_rows(session, [d for d, _, _ in plan.closing], plan.now)
+        if len(plan.chosen) < wanted or len(closing) < len(plan.closing):
             plan.in_flight()  # another worker has them; what waits behind them may go soon
-        plan.chosen = [delivery_id for delivery_id in plan.chosen if delivery_id in locked]
-        plan.closing = [entry for entry in plan.closing if entry[0] in locked]
+        plan.closing = [entry for entry in plan.closing if entry[0] in closing]
+
+    async def _lock_rows(
+        self, session: AsyncSession, ids: list[int], now: datetime, limit: int | None = None
+    ) -> list[int]:
+        """Lock up to `limit` of these still-unclaimed rows and their comments, skipping locked."""
+        if not ids:
+            return []
+        query = (
+            select(CommentDelivery.id)
+            .join(BridgedComment, BridgedComment.id == CommentDelivery.comment_id)
+            .where(
+                CommentDelivery.id.in_(ids),
+                CommentDelivery.state == QUEUED,
+                (CommentDelivery.lease_until.is_(None)) | (CommentDelivery.lease_until <= now),
+            )
+            .order_by(CommentDelivery.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True, of=[CommentDelivery, BridgedComment])
+        )
+        return list(await session.scalars(query))
 
     async def _parent_ready(self, session: AsyncSession, parent_id: int) -> bool:
         """Tell whether a reply may go: its parent is on the site, or never will be."""

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.articles.extracted import ExtractedArticle
@@ -18,7 +19,7 @@ from bot.comments.records import CommentPolicy
 from bot.comments.service import CommentService, Draft
 from bot.comments.store import RemoteComment, RemoteStatus
 from bot.database import Database
-from bot.models import CommentDelivery, utcnow
+from bot.models import BridgedComment, CommentDelivery, utcnow
 
 POSTGRES_ONLY = pytest.mark.parametrize("backend", ["postgresql"])
 POLICY = CommentPolicy(retry_base_seconds=1.0, retry_max_seconds=60.0, rate_limit=1000)
@@ -123,8 +124,8 @@ class PausedOutbox(CommentOutbox):
         self.locked = asyncio.Event()
         self.resume = asyncio.Event()
 
-    async def _lock(self, session: AsyncSession, plan: _Plan) -> None:
-        await super()._lock(session, plan)
+    async def _lock(self, session: AsyncSession, plan: _Plan, limit: int) -> None:
+        await super()._lock(session, plan, limit)
         self.locked.set()
         await self.resume.wait()
 
@@ -157,6 +158,11 @@ async def test_two_outboxes_claiming_at_once_take_disjoint_rows_and_cover_every_
     assert all(by_worker), f"both workers took rows: {by_worker}"
 
 
+def paused_rows(queue: Queue, theirs: list[Claim]) -> list[int]:
+    """Return the heads the other claim did not get: those the paused claim holds."""
+    return sorted({ids[0] for ids in queue.written.values()} - {c.comment.id for c in theirs})
+
+
 @POSTGRES_ONLY
 async def test_a_row_locked_by_an_open_claim_is_skipped_not_waited_for(
     database: Database, other: Database
@@ -174,6 +180,16 @@ async def test_a_row_locked_by_an_open_claim_is_skipped_not_waited_for(
         assert {c.comment.id for c in theirs} < heads, "only heads: second comments wait"
         assert second.look_again_at is not None
         assert second.look_again_at <= started + timedelta(seconds=5), "looks again soon"
+        # The open claim holds its comments' rows too: an edit (which writes the comment, then
+        # looks for a waiting update) waits for the claim instead of slipping in beside it.
+        held_comment = paused_rows(queue, theirs)[0]
+        with pytest.raises(DBAPIError, match="could not obtain lock"):
+            async with other.sessions.begin() as session:
+                await session.execute(
+                    select(BridgedComment.id)
+                    .where(BridgedComment.id == held_comment)
+                    .with_for_update(nowait=True)
+                )
     finally:
         paused.resume.set()
     mine = await asyncio.wait_for(held, timeout=10)
