@@ -1,14 +1,17 @@
 """Benchmark: votes per second end to end through the Discord stand-in, beside an ack-only button.
 
-Run: python -m bench.votes [--votes 1000] [--postgres-url URL] [--update-seconds 2]
-                           [--processes 1|2 ...]
+Run: python -m bench.votes [--votes 1000] [--rate 500] [--postgres-url URL]
+                           [--update-seconds 2] [--processes 1|2 ...]
 The real bot (discord.py included) runs against the stand-in on 127.0.0.1, in a process of its
 own (2p, the default first) and in the stand-in's process (1p).
-For each database it measures N members clicking a poll button at once: votes per second
-(until every member has its private confirmation), p50/p99 time from the click to the
-acknowledgement (the interaction callback reaching the stand-in), how many were deferred, and
-how many times the poll message was edited. In the same run, the same N clicks on a button
-whose handler only acknowledges give the baseline; the ratio is the cost of recording a vote.
+For each database, N members vote in a poll twice over: all at once (a burst: the rate the bot
+can absorb), then paced at --rate clicks per second (the time to acknowledgement at that load).
+Each phase prints votes per second (N over the time until every member has its private
+confirmation), p50/p99 time from the click to the acknowledgement (the interaction callback
+reaching the stand-in), how many were deferred or late for Discord's 3 s window, the CPU used
+per click by the bot and by the stand-in, and how many times the poll message was edited. In
+the same run the same N clicks on a button whose handler only acknowledges give the baseline;
+the ratio is the cost of recording a vote.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import signal
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -51,13 +54,25 @@ def percentile(values: list[float], share: float) -> float:
 
 
 async def click_all(
-    standin: DiscordStandIn, members: list[Any], message: Any, custom_id: str
+    standin: DiscordStandIn,
+    members: list[Any],
+    message: Any,
+    custom_id: Callable[[int], str],
+    bot_cpu: Callable[[], float],
+    rate: float | None = None,
 ) -> dict:
-    """Have every member click at once; time until each has its private answer."""
+    """Have every member click (at once, or `rate` per second); time until each has its answer."""
     started = time.perf_counter()
-    clicks: list[Interaction] = await asyncio.gather(
-        *(standin.click(member, message, custom_id(n)) for n, member in enumerate(members))
-    )
+    cpu_before = (bot_cpu(), time.process_time())
+    if rate is None:
+        clicks: list[Interaction] = await asyncio.gather(
+            *(standin.click(member, message, custom_id(n)) for n, member in enumerate(members))
+        )
+    else:
+        clicks = []
+        for n, member in enumerate(members):
+            await asyncio.sleep(max(0.0, started + n / rate - time.perf_counter()))
+            clicks.append(await standin.click(member, message, custom_id(n)))
     answers = await asyncio.gather(*(click.response(timeout=120) for click in clicks))
     deferred = sum(1 for answer in answers if answer.deferred)
     await asyncio.gather(
@@ -68,6 +83,7 @@ async def click_all(
         )
     )
     elapsed = time.perf_counter() - started
+    bot_used, standin_used = bot_cpu() - cpu_before[0], time.process_time() - cpu_before[1]
     acks = [click.original.created_mono - click.created_at for click in clicks if click.original]
     return {
         "per_second": len(members) / elapsed,
@@ -75,14 +91,22 @@ async def click_all(
         "p99": percentile(acks, 0.99) * 1000,
         "late": sum(1 for ack in acks if ack > 3.0) + len(clicks) - len(acks),
         "deferred": deferred,
+        "bot_cpu_ms": bot_used * 1000 / len(members),
+        "standin_cpu_ms": standin_used * 1000 / len(members),
     }
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """Return the CPU time (user + system) a child process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 @contextlib.asynccontextmanager
 async def bot_running(
     standin: DiscordStandIn, settings_text: str, channel_id: int, processes: int, folder: Path
-) -> AsyncIterator[None]:
-    """Run the bot in this process, or (processes=2) in a child process of its own."""
+) -> AsyncIterator[Callable[[], float]]:
+    """Run the bot here, or (processes=2) in a child process; yield its CPU-seconds reader."""
     env_file = folder / "bench.env"
     env_file.write_text(settings_text)
     if processes == 1:
@@ -94,7 +118,7 @@ async def bot_running(
         with point_discord_py_at(standin):
             async with running(bot, standin):
                 await standin.wait_until_ready()
-                yield
+                yield time.process_time
         await database.dispose()
         return
     environment = {
@@ -114,7 +138,7 @@ async def bot_running(
     log.close()
     try:
         await standin.wait_until_ready(timeout=60)
-        yield
+        yield lambda: process_cpu_seconds(child.pid)
     finally:
         child.send_signal(signal.SIGTERM)
         try:
@@ -124,10 +148,34 @@ async def bot_running(
             await child.wait()
 
 
+async def open_poll(standin: DiscordStandIn, editor: Any, channel: Any, question: str) -> Any:
+    """Have the editor open a three-option button poll; return its message."""
+    created = await standin.slash(
+        editor, channel, "poll create", question=question, options="A; B; C", duration="1h"
+    )
+    await created.response()
+    await created.followups(1)
+
+    def poll_message() -> Any:
+        return next(
+            (m for m in standin.messages_in(channel) if m.embeds and question in str(m.embeds)),
+            None,
+        )
+
+    await standin.wait_for(lambda: poll_message() is not None, timeout=30)
+    return poll_message()
+
+
+def poll_id_of(message: Any) -> int:
+    """Read the poll id from the first vote button of its message."""
+    custom_id = next(c["custom_id"] for row in message.components for c in row["components"])
+    return int(custom_id.split(":")[2])
+
+
 async def run_backend(
-    name: str, database_url: str, votes: int, update_seconds: float, processes: int
+    name: str, database_url: str, votes: int, update_seconds: float, processes: int, rate: float
 ) -> None:
-    """Measure one database backend."""
+    """Measure one database backend: a burst of clicks, then clicks paced at `rate` per second."""
     async with DiscordStandIn(bot_name="Newsroom", interaction_deadline=600.0) as standin:
         guild = standin.add_guild("Bench")
         channel = guild.add_text_channel("polls")
@@ -139,56 +187,72 @@ async def run_backend(
             "LOG_LEVEL=WARNING\n"
         )
         with tempfile.TemporaryDirectory() as folder:
-            async with bot_running(standin, settings_text, channel.id, processes, Path(folder)):
+            async with bot_running(
+                standin, settings_text, channel.id, processes, Path(folder)
+            ) as bot_cpu:
                 await standin.wait_for_commands("poll", timeout=60)
-                created = await standin.slash(
-                    editor,
-                    channel,
-                    "poll create",
-                    question="Bench?",
-                    options="A; B; C",
-                    duration="1h",
-                )
-                await created.response()
-                await created.followups(1)
-
-                def posted(kind: str) -> list[Any]:
-                    return [
-                        m
-                        for m in standin.messages_in(channel)
-                        if (m.content == "Baseline") == (kind == "ack") and m.components
-                    ]
-
-                await standin.wait_for(lambda: posted("ack") and posted("poll"), timeout=30)
-                [ack_message], [poll_message] = posted("ack"), posted("poll")
-
-                baseline = await click_all(standin, members, ack_message, lambda n: "bench:ack:0")
-                edits_before = len(standin.requests_to("PATCH", EDIT_ROUTE))
-                started = time.perf_counter()
-                voting = await click_all(
-                    standin, members, poll_message, lambda n: f"poll:vote:1:{n % 3}"
-                )
                 await standin.wait_for(
-                    lambda: f"{votes} members have voted" in poll_message.embeds[0]["description"],
-                    timeout=60,
+                    lambda: any(m.content == "Baseline" for m in standin.messages_in(channel)),
+                    timeout=30,
                 )
-                span = time.perf_counter() - started
-                edits = len(standin.requests_to("PATCH", EDIT_ROUTE)) - edits_before
-                hits = standin.rate_limit_hits
-    label = f"{name} ({processes}p)"
+                [ack_message] = [m for m in standin.messages_in(channel) if m.content == "Baseline"]
+                for phase, phase_rate in (("burst", None), (f"{rate:g}/s", rate)):
+                    poll_message = await open_poll(standin, editor, channel, f"Bench {phase}?")
+                    poll_id = poll_id_of(poll_message)
+                    baseline = await click_all(
+                        standin, members, ack_message, lambda n: "bench:ack:0", bot_cpu, phase_rate
+                    )
+                    edits_before = len(standin.requests_to("PATCH", EDIT_ROUTE))
+                    started = time.perf_counter()
+                    voting = await click_all(
+                        standin,
+                        members,
+                        poll_message,
+                        lambda n, poll_id=poll_id: f"poll:vote:{poll_id}:{n % 3}",
+                        bot_cpu,
+                        phase_rate,
+                    )
+                    await standin.wait_for(
+                        lambda m=poll_message: (
+                            f"{votes} members have voted" in m.embeds[0]["description"]
+                        ),
+                        timeout=60,
+                    )
+                    span = time.perf_counter() - started
+                    edits = len(standin.requests_to("PATCH", EDIT_ROUTE)) - edits_before
+                    label = f"{name} {processes}p {phase}"
+                    report_phase(label, voting, baseline, edits, span, update_seconds, votes)
+                report(f"{'':<24}429s from the stand-in: {standin.rate_limit_hits}")
+
+
+def report_phase(
+    label: str,
+    voting: dict,
+    baseline: dict,
+    edits: int,
+    span: float,
+    update_seconds: float,
+    votes: int,
+) -> None:
+    """Print one phase's figures: votes, the ack-only baseline, CPU and message edits."""
     report(
-        f"{label:<16} votes/s {voting['per_second']:6.0f}  ack p50 {voting['p50']:6.0f} ms  "
-        f"p99 {voting['p99']:6.0f} ms  deferred {voting['deferred']:4d}  late(>3s) {voting['late']}"
+        f"{label:<24}votes/s {voting['per_second']:5.0f}  ack p50 {voting['p50']:5.0f} ms  "
+        f"p99 {voting['p99']:5.0f} ms  deferred {voting['deferred']:4d}  late(>3s) {voting['late']}"
     )
     ratio = voting["per_second"] / baseline["per_second"]
     report(
-        f"{'':<16} ack-only {baseline['per_second']:5.0f}/s  ack p50 {baseline['p50']:6.0f} ms  "
-        f"p99 {baseline['p99']:6.0f} ms  ratio votes/ack-only {ratio:.2f}"
+        f"{'':<24}ack-only {baseline['per_second']:4.0f}/s  ack p50 {baseline['p50']:5.0f} ms  "
+        f"p99 {baseline['p99']:5.0f} ms  ratio votes/ack-only {ratio:.2f}"
     )
-    per_thousand = edits * 1000 / votes
     report(
-        f"{'':<16} poll message edits {edits} in {span:.1f} s ({per_thousand:.1f} per 1,000 "
-        f"votes; at most one per {update_seconds:g} s allowed); 429s {hits}"
+        f"{'':<24}CPU per click: bot {voting['bot_cpu_ms']:.2f} ms (ack-only "
+        f"{baseline['bot_cpu_ms']:.2f}), stand-in and clicking {voting['standin_cpu_ms']:.2f} ms "
+        f"({baseline['standin_cpu_ms']:.2f})"
+    )
+    allowed = span / update_seconds + 1
+    report(
+        f"{'':<24}poll message edits {edits} in {span:.1f} s ({edits * 1000 / votes:.1f} per "
+        f"1,000 votes; at most {allowed:.0f} allowed at one per {update_seconds:g} s)"
     )
 
 
@@ -211,7 +275,11 @@ async def recording_only(database_url: str, votes: int) -> float:
 
 
 async def main(
-    votes: int, postgres_url: str | None, update_seconds: float, processes: list[int]
+    votes: int,
+    postgres_url: str | None,
+    update_seconds: float,
+    processes: list[int],
+    rate: float,
 ) -> None:
     """Run on SQLite, then on PostgreSQL when a server is given."""
     report(f"{votes} members clicking at once, real discord.py against the stand-in")
@@ -221,16 +289,17 @@ async def main(
     for backend in ("sqlite", "postgresql") if postgres_url else ("sqlite",):
         with tempfile.TemporaryDirectory() as folder:
             async with fresh_database_url(backend, Path(folder)) as url:
-                rate = await recording_only(url, votes)
-        report(f"{backend + ' (service)':<16} votes/s {rate:6.0f}  (PollService alone, batched)")
+                service_rate = await recording_only(url, votes)
+        label = f"{backend} service only"
+        report(f"{label:<24}votes/s {service_rate:5.0f}  (PollService alone, one burst)")
     for count in processes:
         with tempfile.TemporaryDirectory() as folder:
             async with fresh_database_url("sqlite", Path(folder)) as url:
-                await run_backend("sqlite", url, votes, update_seconds, count)
+                await run_backend("sqlite", url, votes, update_seconds, count, rate)
         if postgres_url:
             with tempfile.TemporaryDirectory() as folder:
                 async with fresh_database_url("postgresql", Path(folder)) as url:
-                    await run_backend("postgresql", url, votes, update_seconds, count)
+                    await run_backend("postgresql", url, votes, update_seconds, count, rate)
     if not postgres_url:
         report("postgresql: skipped (give --postgres-url or set NEWSROOM_TEST_POSTGRES_URL)")
 
@@ -241,6 +310,7 @@ if __name__ == "__main__":
     parser.add_argument("--postgres-url", default=os.environ.get("NEWSROOM_TEST_POSTGRES_URL"))
     parser.add_argument("--update-seconds", type=float, default=2.0)
     parser.add_argument("--processes", type=int, choices=[1, 2], action="append")
+    parser.add_argument("--rate", type=float, default=500.0, help="clicks per second, paced")
     arguments = parser.parse_args()
     asyncio.run(
         main(
@@ -248,5 +318,6 @@ if __name__ == "__main__":
             arguments.postgres_url,
             arguments.update_seconds,
             arguments.processes or [2, 1],
+            arguments.rate,
         )
     )

@@ -23,6 +23,7 @@ from bot.operations.server import OperationsServer
 log = logging.getLogger(__name__)
 
 HTTP_TIMEOUT = aiohttp.ClientTimeout(total=30, connect=10)
+DISCORD_CONNECTIONS = 100  # HTTP connections to Discord's API per process (shared by all shards)
 USER_AGENT = f"NewsroomBot/{__version__} (+https://github.com/newsroom-bot/newsroom)"
 
 
@@ -71,6 +72,9 @@ class NewsroomBot(commands.AutoShardedBot):
             shard_ids=shard_ids if shard_ids is not None else settings.process_shard_ids,
             enable_debug_events=False,
             guild_ready_timeout=guild_ready_timeout,
+            # discord.py's own pool is unbounded: a storm of clicks would open a connection per
+            # reply. A bounded pool keeps a few warm keep-alive connections and reuses them.
+            connector=aiohttp.TCPConnector(limit=DISCORD_CONNECTIONS),
         )
         self.settings = settings
         self.database = database

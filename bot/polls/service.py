@@ -6,9 +6,10 @@ import asyncio
 import contextlib
 import enum
 import logging
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -72,6 +73,17 @@ class PollRecord:
         return self.status is PollStatus.OPEN
 
     @classmethod
+    def from_columns(cls, row: Mapping[str, Any], options: tuple[str, ...]) -> PollRecord:
+        """Snapshot a poll from its table's columns and its option labels (no final counts)."""
+        return cls(
+            **{name: row[name] for name in _COLUMNS},
+            options=options,
+            kind=PollKind(row["kind"]),
+            status=PollStatus(row["status"]),
+            final_counts=None,
+        )
+
+    @classmethod
     def from_row(cls, row: Poll) -> PollRecord:
         """Snapshot a row whose options are loaded."""
         finals = [option.final_count for option in row.options]
@@ -99,6 +111,26 @@ class PollRecord:
         )
 
 
+_COLUMNS = [
+    "id",
+    "guild_id",
+    "channel_id",
+    "message_id",
+    "results_channel_id",
+    "results_message_id",
+    "article_id",
+    "source",
+    "question",
+    "anonymous",
+    "multiple",
+    "hide_results",
+    "created_by",
+    "created_at",
+    "closes_at",
+    "closed_at",
+]
+
+
 class PollService:
     """Create, vote in, count and close polls."""
 
@@ -108,7 +140,7 @@ class PollService:
         # SQLite has one writer at a time: queueing here is cheaper than its busy-wait.
         self._write_lock = asyncio.Lock() if database.backend == "sqlite" else None
         self._ballots = BallotBox(
-            database.backend, self._writing, lambda: self.clock(), PollRecord.from_row
+            database.backend, self._writing, lambda: self.clock(), PollRecord.from_columns
         )
 
     # Creating ------------------------------------------------------------------------------
@@ -312,6 +344,11 @@ class PollService:
     def backlog(self) -> int:
         """Count the vote operations waiting for their commit."""
         return self._ballots.backlog
+
+    @property
+    def batches_committed(self) -> int:
+        """Count the commits that recorded votes (each serves every click queued for it)."""
+        return self._ballots.batches
 
     async def vote(self, poll_id: int, voter_id: int, position: int) -> VoteOutcome:
         """Record a click on an option: vote, change the vote, or (multiple choice) toggle it."""

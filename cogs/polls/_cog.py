@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 
 # Answer with the confirmation itself (one request) if the vote commits this soon after the
 # click; otherwise defer first, then send the confirmation as a follow-up once committed.
-ACK_BUDGET_SECONDS = 1.2
+ACK_BUDGET_SECONDS = 2.0
 BUSY_BACKLOG = 1000  # a click queued behind this many others is deferred at once
 NO_MENTIONS = discord.AllowedMentions.none()
 VOTERS_SHOWN = 30

@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from bot.app.client import DISCORD_CONNECTIONS
 from tests.e2e.conftest import BotStarter, Newsroom
 from tests.e2e.test_polls import FAST, click_text_of, configure, counts_shown, create_poll
 from tests.standin import DiscordStandIn, point_discord_py_at
@@ -66,3 +67,5 @@ async def test_a_thousand_members_clicking_at_once_are_all_counted_exactly(
         assert stored.voters == 1000
         await standin.wait_for(lambda: "1000 members have voted" in counts_shown(poll), timeout=20)
     assert standin.rate_limit_hits == 0
+    # The replies to 1,500 clicks reused a bounded pool of keep-alive connections.
+    assert len(standin.rest_connections) <= DISCORD_CONNECTIONS

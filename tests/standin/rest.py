@@ -193,6 +193,8 @@ def make_handler(
     async def handle(request: web.Request) -> web.StreamResponse:
         body: Any = None
         files: list[Upload] = []
+        if request.transport is not None:
+            standin.rest_connections.add(request.transport.get_extra_info("peername"))
         try:
             if not spec.interaction:
                 standin.check_auth(request.headers.get("Authorization"))

@@ -111,6 +111,7 @@ class DiscordStandIn(ScenarioActions):
         self.interactions_by_token: dict[str, Interaction] = {}
         # What happened.
         self.requests: list[RequestRecord] = []
+        self.rest_connections: set[object] = set()  # the peer address of every REST connection
         self.unknown_routes: list[str] = []
         self.crashes: list[Exception] = []
         self._runner: web.AppRunner | None = None

@@ -180,6 +180,22 @@ async def test_a_thousand_concurrent_votes_are_counted_exactly(database: Databas
     assert results.voters == 1000
 
 
+async def test_clicks_arriving_steadily_share_commits(database: Database) -> None:
+    service = PollService(database)
+    poll = await new_poll(service)
+    await service.vote(poll.id, 1, 0)
+    before = service.batches_committed
+    clicks = []
+    for voter in range(2, 42):  # a click every 2 ms for 80 ms: faster than one commit each
+        clicks.append(asyncio.ensure_future(service.vote(poll.id, voter, voter % 3)))
+        await asyncio.sleep(0.002)
+    outcomes = await asyncio.gather(*clicks)
+    assert all(outcome.action is VoteAction.ADDED for outcome in outcomes)
+    # One commit per BATCH_PERIOD (50 ms) at most, not one per click.
+    assert service.batches_committed - before <= 4
+    assert (await service.results(poll)).voters == 41
+
+
 async def test_a_refused_vote_does_not_undo_the_others_in_its_batch(database: Database) -> None:
     service = PollService(database)
     poll = await new_poll(service)
