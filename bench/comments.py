@@ -1,6 +1,7 @@
 """Benchmark: comments delivered per second from an outbox backlog, beside a plain aiohttp loop.
 
-Run: python -m bench.comments [--comments 1000] [--articles 10] [--postgres-url SERVER_URL]
+Run: python -m bench.comments [--comments 1000] [--articles 10] [--competing-articles 100]
+[--postgres-url SERVER_URL]
 (with --postgres-url a throwaway database is created on that server and dropped afterwards;
 SQLite in a temporary folder otherwise).
 Serves the WordPress-shaped loopback site (tests/site/wordpress.py), queues a backlog of
@@ -8,6 +9,10 @@ consented comments through CommentService (the outbox), then times the delivery 
 it (claim, POST, record, per-story order kept). In the same run, the same site takes the same
 number of comment POSTs from a plain aiohttp loop: one at a time, and with the worker's
 concurrency. The site is reset between runs so its duplicate check costs the same each time.
+On PostgreSQL it then times 1 and 2 worker processes (as 1 and 2 bot processes would run them,
+competing through SELECT ... FOR UPDATE SKIP LOCKED) draining a fresh backlog spread over
+`--competing-articles` stories (a story's comments go one at a time, so workers can only share
+the work when there are more stories than one claim takes: concurrency x 4).
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import os
 import sys
 import tempfile
 import time
@@ -43,7 +49,13 @@ def report(line: str) -> None:
 
 
 async def queue_backlog(
-    database: Database, site: WordPressSite, policy: CommentPolicy, comments: int, articles: int
+    database: Database,
+    site: WordPressSite,
+    policy: CommentPolicy,
+    comments: int,
+    articles: int,
+    *,
+    first_message: int = 1_000_000,
 ) -> float:
     """Store `comments` consented comments over `articles` stories; return the seconds taken."""
     store = ArticleStore(database)
@@ -63,7 +75,7 @@ async def queue_backlog(
                 guild_id=1,
                 article_id=article_ids[n % articles],
                 thread_id=None,
-                message_id=1_000_000 + n,
+                message_id=first_message + n,
                 author_id=10_000 + n % MEMBERS,
                 display_name="",
                 username="",
@@ -102,7 +114,103 @@ async def plain_loop(site: WordPressSite, comments: int, concurrency: int) -> fl
         return time.perf_counter() - started
 
 
-async def run(comments: int, articles: int, database_url: str, concurrency: int) -> None:
+CHILD_VARIABLES = ("BENCH_DATABASE_URL", "BENCH_API_ROOT", "BENCH_USER", "BENCH_PASSWORD")
+
+
+async def child_worker(concurrency: int) -> None:
+    """Be one bot process's delivery worker: connect, wait for "go", drain, report the count."""
+    database_url, api_root, user, password = (os.environ[name] for name in CHILD_VARIABLES)
+    policy = CommentPolicy(concurrency=concurrency, rate_limit=10**9)
+    database = Database(database_url)
+    try:
+        async with aiohttp.ClientSession() as http:
+            outbox = CommentOutbox(database, policy)
+            worker = DeliveryWorker(outbox, WordPressCommentStore(http, api_root, user, password))
+            await outbox.count()  # connected before the clock starts
+            report("ready")
+            sys.stdout.flush()
+            await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
+            worker.start()
+            try:
+                while True:  # until the workers together emptied it; checked when idle
+                    idle = worker.last_idle_round
+                    if not await outbox.count():
+                        break
+                    await worker.wait_for(lambda w, idle=idle: w.last_idle_round > idle)
+            finally:
+                await worker.stop()
+            report(f"rounds {worker.rounds_started} delivered {worker.delivered}")
+    finally:
+        await database.dispose()
+
+
+async def competing(
+    database_url: str,
+    site: WordPressSite,
+    policy: CommentPolicy,
+    comments: int,
+    articles: int,
+    workers: int,
+) -> tuple[float, list[int], list[int]]:
+    """Drain a fresh backlog with `workers` worker processes on the same database.
+
+    Return the seconds from "go" until the site has every comment, what each process delivered
+    and in how many rounds (claims, including those that found nothing to take).
+    """
+    database = Database(database_url)
+    try:
+        first_message = 2_000_000 + 1_000_000 * workers
+        await queue_backlog(database, site, policy, comments, articles, first_message=first_message)
+    finally:
+        await database.dispose()
+    site.comments.comments.clear()
+    values = (database_url, f"{site.url}/wp-json", site.comments.user, site.comments.app_password)
+    environment = os.environ | dict(zip(CHILD_VARIABLES, values, strict=True))
+    children = [
+        await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bench.comments",
+            "--worker-child",
+            "--concurrency",
+            str(policy.concurrency),
+            env=environment,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+        )
+        for _ in range(workers)
+    ]
+    try:
+        for child in children:
+            assert child.stdout is not None
+            assert (await child.stdout.readline()).strip() == b"ready"
+        started = time.perf_counter()
+        for child in children:
+            assert child.stdin is not None
+            child.stdin.write(b"go\n")
+            await child.stdin.drain()
+        stored = site.comments.stored
+        async with asyncio.timeout(600):
+            while len(site.comments.comments) < comments:
+                stored.clear()
+                await stored.wait()
+        elapsed = time.perf_counter() - started
+        outputs = [(await child.communicate())[0].decode().split() for child in children]
+    finally:
+        for child in children:
+            if child.returncode is None:
+                child.kill()
+                await child.wait()
+    split = [int(words[-1]) for words in outputs]
+    rounds = [int(words[1]) for words in outputs]
+    on_site = len(site.comments.comments)
+    assert on_site == comments == sum(split), f"{on_site} of {comments} on the site: {split}"
+    return elapsed, split, rounds
+
+
+async def run(
+    comments: int, articles: int, database_url: str, concurrency: int, competing_articles: int
+) -> None:
     """Run the benchmark and print its figures."""
     site = await WordPressSite().start()
     policy = CommentPolicy(concurrency=concurrency, rate_limit=10**9)
@@ -126,6 +234,13 @@ async def run(comments: int, articles: int, database_url: str, concurrency: int)
         sequential = await plain_loop(site, comments, 1)
         site.comments.comments.clear()
         parallel = await plain_loop(site, comments, concurrency)
+        shared: list[tuple[int, float, list[int], list[int]]] = []
+        if database.backend == "postgresql":
+            for workers in (1, 2):
+                elapsed, split, rounds = await competing(
+                    database_url, site, policy, comments, competing_articles, workers
+                )
+                shared.append((workers, elapsed, split, rounds))
     finally:
         await database.dispose()
         await site.close()
@@ -139,6 +254,16 @@ async def run(comments: int, articles: int, database_url: str, concurrency: int)
     )
     report(f"  worker / plain sequential: {sequential / delivered:.2f}x")
     report(f"  worker / plain concurrent: {parallel / delivered:.2f}x")
+    if shared:
+        report(f"competing worker processes, over {competing_articles} stories:")
+        for workers, elapsed, split, rounds in shared:
+            each, claims = " + ".join(map(str, split)), " + ".join(map(str, rounds))
+            rate = comments / elapsed
+            report(
+                f"  {workers} process(es): {rate:8.1f} comments/s"
+                f" (delivered {each} in {claims} rounds)"
+            )
+        report(f"  2 processes / 1 process: {shared[0][1] / shared[1][1]:.2f}x")
 
 
 async def on_throwaway_database(server_url: str, *arguments: int) -> None:
@@ -152,8 +277,8 @@ async def on_throwaway_database(server_url: str, *arguments: int) -> None:
         await admin.close()
     try:
         url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
-        comments, articles, concurrency = arguments
-        await run(comments, articles, url, concurrency)
+        comments, articles, concurrency, competing_articles = arguments
+        await run(comments, articles, url, concurrency, competing_articles)
     finally:
         admin = await asyncpg.connect(admin_dsn)
         try:
@@ -168,15 +293,26 @@ def main() -> None:
     parser.add_argument("--comments", type=int, default=1000)
     parser.add_argument("--articles", type=int, default=10)
     parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--competing-articles", type=int, default=100)
     parser.add_argument("--postgres-url", default=None, help="a PostgreSQL server's admin URL")
+    parser.add_argument("--worker-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.worker_child:
+        asyncio.run(child_worker(args.concurrency))
+        return
     if args.postgres_url:
         server = args.postgres_url.replace("postgresql://", "postgresql+asyncpg://", 1)
-        asyncio.run(on_throwaway_database(server, args.comments, args.articles, args.concurrency))
+        asyncio.run(
+            on_throwaway_database(
+                server, args.comments, args.articles, args.concurrency, args.competing_articles
+            )
+        )
         return
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}"
-        asyncio.run(run(args.comments, args.articles, url, args.concurrency))
+        asyncio.run(
+            run(args.comments, args.articles, url, args.concurrency, args.competing_articles)
+        )
 
 
 if __name__ == "__main__":
