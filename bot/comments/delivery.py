@@ -53,7 +53,7 @@ class DeliveryWorker:
         self.retried = 0
         self.failed = 0
         self.rounds_started = 0
-        self.last_idle_round = 0  # the latest round that found nothing due
+        self.last_idle_round = 0  # the latest round that found nothing due, nothing held back
 
     def start(self) -> None:
         """Start the background task."""
@@ -86,9 +86,10 @@ class DeliveryWorker:
                 continue
             if worked:
                 continue
-            async with self._progress:
-                self.last_idle_round = this_round
-                self._progress.notify_all()
+            if not self._outbox.held_back:  # due work another transaction held is not done
+                async with self._progress:
+                    self.last_idle_round = this_round
+                    self._progress.notify_all()
             await self._sleep_until_due()
 
     async def _sleep_until_due(self) -> None:

@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 QUEUED, DONE, FAILED = "queued", "done", "failed"
 SCAN_LIMIT = 500
 BUSY_POLL_SECONDS = 0.5  # how soon to look again while another worker holds the head of a queue
+LOCKED_RETRY_SECONDS = 0.05  # how soon to look again after skipping rows a transaction locked
 REMOTE_TO_STATUS = {
     RemoteStatus.PUBLISHED: CommentStatus.PUBLISHED,
     RemoteStatus.HELD: CommentStatus.HELD,
@@ -100,6 +101,7 @@ class _Plan:
     chosen: list[int] = field(default_factory=list)
     closing: list[tuple[int, int, Action]] = field(default_factory=list)
     look_at: datetime | None = None
+    held_back: bool = False  # due rows were skipped: another transaction had them locked
 
     def look_by(self, when: datetime) -> None:
         """Look at the queue again no later than `when`."""
@@ -129,6 +131,7 @@ class CommentOutbox:
         self._articles: dict[int, ArticleRef] = {}  # an article's identity does not change
         self._post_refs: dict[int, str] = {}
         self.look_again_at: datetime | None = None  # from the latest scan that claimed nothing
+        self.held_back = False  # the latest scan skipped due rows another transaction locked
         self.scanned = False
 
     async def claim_due(self, limit: int, *, now: datetime | None = None) -> list[Claim]:
@@ -149,7 +152,7 @@ class CommentOutbox:
                 await self._nothing_to_do(session, delivery_id, comment_id, action)
             if plan.closing:
                 plan.look_by(now)  # what waited behind them may go at once
-            self.look_again_at, self.scanned = plan.look_at, True
+            self.look_again_at, self.held_back, self.scanned = plan.look_at, plan.held_back, True
             if not plan.chosen:
                 return []
             await session.execute(
@@ -251,7 +254,8 @@ class CommentOutbox:
         plan.chosen = await self._lock_rows(session, plan.chosen, plan.now, limit)
         closing = await self._lock_rows(session, [d for d, _, _ in plan.closing], plan.now)
         if len(plan.chosen) < wanted or len(closing) < len(plan.closing):
-            plan.in_flight()  # another worker has them; what waits behind them may go soon
+            plan.held_back = True  # another transaction has them: a short one, free any moment
+            plan.look_by(plan.now + timedelta(seconds=LOCKED_RETRY_SECONDS))
         plan.closing = [entry for entry in plan.closing if entry[0] in closing]
 
     async def _lock_rows(

@@ -178,6 +178,7 @@ async def test_a_row_locked_by_an_open_claim_is_skipped_not_waited_for(
         assert not held.done(), "the other claim returned while the first still held its locks"
         assert len(theirs) == 2, "the two stories the open claim does not hold"
         assert {c.comment.id for c in theirs} < heads, "only heads: second comments wait"
+        assert second.held_back, "the worker does not take this round as all done"
         assert second.look_again_at is not None
         assert second.look_again_at <= started + timedelta(seconds=5), "looks again soon"
         # The open claim holds its comments' rows too: an edit (which writes the comment, then
