@@ -13,6 +13,7 @@ import discord
 import yarl
 
 from bot.app.client import NewsroomBot
+from bot.app.runner import tune_garbage_collection
 from bot.config import configure_logging, load_settings
 from bot.database import Database
 
@@ -29,6 +30,7 @@ async def main() -> None:
     await database.upgrade()
     bot = NewsroomBot(settings, database, extensions=EXTENSIONS, guild_ready_timeout=0.05)
     assert settings.discord_token is not None
+    tune_garbage_collection()  # as `newsroom run` does
     await bot.start(settings.discord_token.get_secret_value())
 
 

@@ -1,17 +1,19 @@
 """Benchmark: votes per second end to end through the Discord stand-in, beside an ack-only button.
 
-Run: python -m bench.votes [--votes 1000] [--rate 500] [--postgres-url URL]
+Run: python -m bench.votes [--votes 1000] [--rate 600] [--postgres-url URL]
                            [--update-seconds 2] [--processes 1|2 ...]
 The real bot (discord.py included) runs against the stand-in on 127.0.0.1, in a process of its
 own (2p, the default first) and in the stand-in's process (1p).
 For each database, N members vote in a poll twice over: all at once (a burst: the rate the bot
-can absorb), then paced at --rate clicks per second (the time to acknowledgement at that load).
+can absorb), then paced at --rate clicks per second (the time to acknowledgement at that load;
+the default, 600/s, is above the 500/s target so that keeping up shows as more than 500/s).
 Each phase prints votes per second (N over the time until every member has its private
 confirmation), p50/p99 time from the click to the acknowledgement (the interaction callback
 reaching the stand-in), how many were deferred or late for Discord's 3 s window, the CPU used
 per click by the bot and by the stand-in, and how many times the poll message was edited. In
 the same run the same N clicks on a button whose handler only acknowledges give the baseline;
-the ratio is the cost of recording a vote.
+the ratio is the cost of recording a vote. Every process collects garbage as `newsroom run`
+does (bot.app.runner.tune_garbage_collection).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.app.client import NewsroomBot
+from bot.app.runner import tune_garbage_collection
 from bot.config import load_settings
 from bot.database import Database
 from bot.polls.drafts import build_draft
@@ -282,6 +285,7 @@ async def main(
     rate: float,
 ) -> None:
     """Run on SQLite, then on PostgreSQL when a server is given."""
+    tune_garbage_collection()
     report(f"{votes} members clicking at once, real discord.py against the stand-in")
     report("(1p: stand-in and bot share one process; 2p: the bot runs in a process of its own)")
     if postgres_url:
@@ -310,7 +314,7 @@ if __name__ == "__main__":
     parser.add_argument("--postgres-url", default=os.environ.get("NEWSROOM_TEST_POSTGRES_URL"))
     parser.add_argument("--update-seconds", type=float, default=2.0)
     parser.add_argument("--processes", type=int, choices=[1, 2], action="append")
-    parser.add_argument("--rate", type=float, default=500.0, help="clicks per second, paced")
+    parser.add_argument("--rate", type=float, default=600.0, help="clicks per second, paced")
     arguments = parser.parse_args()
     asyncio.run(
         main(

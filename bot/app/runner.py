@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 import sys
@@ -35,6 +36,21 @@ INTENTS_GUIDANCE = (
     "application, go to Bot, and under Privileged Gateway Intents switch on Message Content "
     "Intent, save, then run `newsroom run` again."
 )
+
+
+# Python's cyclic collector runs every 700 net allocations and, on its full passes, walks every
+# live object, including all that start-up created. A busy bot allocates in floods (a gateway
+# event, a reply, a row each), so at default settings collection took a large share of a vote
+# storm's CPU: freezing the start-up objects and collecting less often measured 1.3x to 1.6x the
+# votes per second in `python -m bench.votes`.
+GC_THRESHOLDS = (50_000, 20, 50)
+
+
+def tune_garbage_collection() -> None:
+    """Move start-up objects out of the collector's way and collect less often."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
 
 
 def _complain(message: str) -> None:
@@ -74,6 +90,7 @@ async def _run_until_stopped(settings: Settings, database: Database) -> int:
     token = settings.discord_token.get_secret_value().strip() if settings.discord_token else ""
     try:
         async with NewsroomBot(settings, database) as bot:
+            tune_garbage_collection()
             running = asyncio.create_task(bot.start(token), name="newsroom-bot")
             stopping = asyncio.create_task(stop.wait(), name="newsroom-stop")
             await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)
