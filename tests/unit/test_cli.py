@@ -127,3 +127,19 @@ def test_ingest_of_a_missing_file_is_one_line(tmp_path: Path) -> None:
     assert (
         result.stderr.strip() == f"Cannot read {tmp_path / 'nope.txt'}: No such file or directory"
     )
+
+
+def test_garbage_collection_is_tuned_for_a_busy_bot(tmp_path: Path) -> None:
+    # In a child process: the tuning is process-wide and must not leak into this test run.
+    script = (
+        "import gc\n"
+        "from bot.app.runner import GC_THRESHOLDS, tune_garbage_collection\n"
+        "before = gc.get_freeze_count()\n"
+        "tune_garbage_collection()\n"
+        "assert gc.get_threshold() == GC_THRESHOLDS, gc.get_threshold()\n"
+        "assert gc.get_freeze_count() > before + 10_000, gc.get_freeze_count()\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
