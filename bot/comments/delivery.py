@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -19,6 +18,7 @@ from bot.comments.store import (
     TransientError,
 )
 from bot.models import utcnow
+from bot.waiting import wait_for_wakeup
 
 log = logging.getLogger(__name__)
 
@@ -81,8 +81,7 @@ class DeliveryWorker:
             except Exception:  # the worker must outlive a bad round; logged with its traceback
                 log.exception("A comment delivery round failed; trying again shortly")
                 worked = 0
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wakeup.wait(), timeout=5.0)
+                await wait_for_wakeup(self._wakeup, 5.0)
                 continue
             if worked:
                 continue
@@ -102,8 +101,7 @@ class DeliveryWorker:
         due = outbox.look_again_at if outbox.scanned else await outbox.next_due_at()
         delay = IDLE_SECONDS if due is None else (due - utcnow()).total_seconds()
         delay = min(max(delay, 0.01), IDLE_SECONDS)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wakeup.wait(), timeout=delay)
+        await wait_for_wakeup(self._wakeup, delay)
 
     async def _count(self, counter: str) -> None:
         """Advance a progress counter and wake whoever waits on it."""

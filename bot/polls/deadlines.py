@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Protocol
 
 from bot.polls.service import PollRecord, PollService
+from bot.waiting import wait_for_wakeup
 
 log = logging.getLogger(__name__)
 
@@ -124,8 +124,7 @@ class DeadlineScheduler:
             self.rounds += 1
             if self._stopping:
                 return
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=delay)
+            await wait_for_wakeup(self._wake, delay)
 
     async def run_once(self) -> float:
         """Close the polls that are due; return the seconds until the next deadline."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 
 import discord
@@ -20,6 +19,7 @@ from bot.errors import NotConfigured
 from bot.feeds.poller import FeedPoller
 from bot.guild_settings import Feature
 from bot.models import utcnow
+from bot.waiting import wait_for_wakeup
 from cogs.articles._operations import (
     FEED_POLLING_JOB,
     FeedPollingMetrics,
@@ -97,8 +97,7 @@ class ArticlesCog(commands.Cog, name="Articles"):
             try:
                 if self.lease is not None and not await self.lease.ensure():
                     # A standby: another process polls; try to take over every retry_seconds.
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._wake.wait(), self.lease.retry_seconds)
+                    await wait_for_wakeup(self._wake, self.lease.retry_seconds)
                     continue
                 if self.lease is not None and self.lease.acquisitions != acquisitions:
                     acquisitions = self.lease.acquisitions
@@ -113,8 +112,7 @@ class ArticlesCog(commands.Cog, name="Articles"):
                 self.cycles_completed += 1
                 self._cycle_finished.notify_all()
             delay = interval if next_due is None else (next_due - utcnow()).total_seconds()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=min(max(delay, 1.0), interval))
+            await wait_for_wakeup(self._wake, min(max(delay, 1.0), interval))
 
     async def wait_for_cycles(self, count: int) -> None:
         """Wait until `count` polling cycles have finished since start."""

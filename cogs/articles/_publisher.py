@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections import deque
 
@@ -16,6 +15,7 @@ from bot.articles.announcements import (
 )
 from bot.articles.crosspost import SlidingBudget
 from bot.articles.store import ArticleStore, StoredArticle
+from bot.waiting import wait_for_wakeup
 from cogs.articles._render import (
     announcement_embed,
     read_on_site_view,
@@ -116,8 +116,7 @@ class CrosspostQueue:
                     "Crosspost budget of channel %s spent; next in %.0f s", record.channel_id, wait
                 )
                 self._wakeup.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wakeup.wait(), timeout=wait)
+                await wait_for_wakeup(self._wakeup, wait)
                 continue
             self._queue.popleft()
             self._queued_ids.discard(record.id)
