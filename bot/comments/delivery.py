@@ -18,6 +18,7 @@ from bot.comments.store import (
     TransientError,
 )
 from bot.models import utcnow
+from bot.operations.metrics import Counter
 from bot.waiting import wait_for_wakeup
 
 log = logging.getLogger(__name__)
@@ -40,9 +41,15 @@ class DeliveryWorker:
     """
 
     def __init__(
-        self, outbox: CommentOutbox, store: CommentStore, *, notify: Notify = _ignore
+        self,
+        outbox: CommentOutbox,
+        store: CommentStore,
+        *,
+        notify: Notify = _ignore,
+        counter: Counter | None = None,
     ) -> None:
         self._outbox = outbox
+        self._counter = counter  # deliveries by result, for /metrics
         self._store = store
         self._notify = notify
         self._wakeup = asyncio.Event()
@@ -105,6 +112,8 @@ class DeliveryWorker:
 
     async def _count(self, counter: str) -> None:
         """Advance a progress counter and wake whoever waits on it."""
+        if self._counter is not None:
+            self._counter.inc(result=counter)
         async with self._progress:
             setattr(self, counter, getattr(self, counter) + 1)
             self._progress.notify_all()

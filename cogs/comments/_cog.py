@@ -61,7 +61,16 @@ class CommentsCog(commands.Cog, name="Comments"):
         self.comments = context.comments
         store = self.comments.store
         self.worker = (
-            DeliveryWorker(self.comments.outbox, store, notify=self.show_outcome)
+            DeliveryWorker(
+                self.comments.outbox,
+                store,
+                notify=self.show_outcome,
+                counter=context.metrics.counter(
+                    "newsroom_comment_deliveries_total",
+                    "Comment deliveries to the site by result (delivered, retried, failed)",
+                    ["result"],
+                ),
+            )
             if store is not None
             else None
         )
@@ -81,6 +90,11 @@ class CommentsCog(commands.Cog, name="Comments"):
         """Start the delivery worker and the back-from-site sync."""
         if self.worker is not None:
             self.worker.start()
+        self.context.metrics.gauge_callback(
+            "newsroom_comments_queued",
+            "Comment deliveries waiting in the outbox (all processes)",
+            self.comments.outbox.count,
+        )
         if self.sync is not None:
             self._sync_task = asyncio.create_task(
                 self._sync_forever(), name="newsroom-comment-sync"
@@ -93,6 +107,7 @@ class CommentsCog(commands.Cog, name="Comments"):
             await asyncio.gather(self._sync_task, return_exceptions=True)
         if self.worker is not None:
             await self.worker.stop()
+        self.context.metrics.remove("newsroom_comments_queued")
 
     def wake(self) -> None:
         """Tell the worker there is work."""

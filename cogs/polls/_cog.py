@@ -80,6 +80,9 @@ class PollsCog(commands.Cog, name="Polls"):
         self.bot = bot
         self.context = context
         self.polls = context.polls
+        self.votes = context.metrics.counter(
+            "newsroom_votes_total", "Poll clicks recorded, by what they did", ["action"]
+        )
         self.live = LiveResults(self._show_live, interval=context.settings.poll_update_seconds)
         lease = context.leases.lease("poll-deadlines") if context.leases else None
         self.scheduler = DeadlineScheduler(
@@ -135,6 +138,7 @@ class PollsCog(commands.Cog, name="Polls"):
         """Record a click; answer within the 3 s window, saying "recorded" only after commit."""
         work = asyncio.ensure_future(self.polls.vote(poll_id, interaction.user.id, position))
         outcome = await self._within_ack(interaction, work)
+        self.votes.inc(action=outcome.action.value)
         await self._reply(interaction, vote_text(outcome))
         if outcome.action is not VoteAction.UNCHANGED:
             self.live.touch(poll_id)
@@ -147,6 +151,7 @@ class PollsCog(commands.Cog, name="Polls"):
             await self._reply(interaction, "You have no vote in this poll to remove.")
             return
         until = timestamp(poll.closes_at)
+        self.votes.inc(action="removed")
         await self._reply(interaction, f"Removed your vote. You can vote again until {until}.")
         self.live.touch(poll_id)
 

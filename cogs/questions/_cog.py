@@ -60,6 +60,9 @@ class QuestionsCog(commands.Cog, name="Questions"):
         self.bot = bot
         self.context = context
         self.service: QuestionService = context.questions
+        self.answers = context.metrics.counter(
+            "newsroom_answers_total", "Questions answered from reporting, or declined", ["result"]
+        )
         self._loading: asyncio.Task[None] | None = None
 
     async def cog_load(self) -> None:
@@ -179,7 +182,8 @@ class QuestionsCog(commands.Cog, name="Questions"):
             log.error("Prefix command failed", exc_info=error)
 
     def _log(self, answer: Answer, user_id: int, source: str) -> None:
-        """Log what was answered (never the question's text)."""
+        """Log and count what was answered (never the question's text)."""
+        self.answers.inc(result="answered" if answer.answered else "declined")
         log.info(
             "Question %s (%s) from %s: %s, confidence %.2f, articles %s",
             answer.question_id,

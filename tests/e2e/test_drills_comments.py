@@ -162,6 +162,17 @@ def delivered_by(process: ShardProcess) -> list[int]:
     return ids
 
 
+DELIVERED_SERIES = 'newsroom_comment_deliveries_total{result="delivered"}'
+
+
+def sample(metrics: str, series: str) -> float:
+    """Return one series' value from a /metrics page (0 when it is absent)."""
+    for line in metrics.splitlines():
+        if line.startswith(series + " "):
+            return float(line.split()[-1])
+    return 0.0
+
+
 def text_of(shard: int, post: Post, n: int) -> str:
     return f"Comment {n} on {post.title} from guild {shard}"
 
@@ -247,9 +258,15 @@ async def test_site_down_while_comments_queue_then_up_delivers_every_comment_onc
         )
         assert await queued_deliveries(database_url) == 0, "nothing is stranded"
         async with aiohttp.ClientSession() as http:
+            delivered = 0.0
             for process in processes:  # (the gateway check may still say "not ready yet")
                 _, health = await process.healthz(http)
                 assert health["checks"]["database"]["ok"], health
+                metrics = await process.metrics(http)
+                assert "newsroom_comments_queued 0\n" in metrics
+                assert 'newsroom_comment_deliveries_total{result="retried"}' in metrics
+                delivered += sample(metrics, DELIVERED_SERIES)
+            assert delivered == 20, "the processes' metrics add up to every comment, once"
         for process in processes:
             assert await process.stop() == 0, process.log_text()
     finally:

@@ -79,7 +79,7 @@ async def click_text(standin: DiscordStandIn, who: Member, message: Message, cus
 async def test_vote_change_and_remove_with_private_confirmations(
     standin: DiscordStandIn, newsroom: Newsroom, guild_bot: BotStarter
 ) -> None:
-    async with guild_bot(**FAST):
+    async with guild_bot(**FAST) as bot:
         await configure(standin, newsroom)
         poll = await create_poll(standin, newsroom)
         assert poll.custom_ids() == [
@@ -101,6 +101,9 @@ async def test_vote_change_and_remove_with_private_confirmations(
         text = await click_text(standin, newsroom.reader, poll, "poll:remove:1")
         assert text == "You have no vote in this poll to remove."
         await standin.wait_for(lambda: "0 members have voted" in counts_shown(poll))
+        metrics = await bot.context.metrics.render()
+        for action in ("added", "changed", "removed"):
+            assert f'newsroom_votes_total{{action="{action}"}} 1\n' in metrics
 
 
 def poll_row_count(standin: DiscordStandIn, message: Message, label: str) -> str:

@@ -154,6 +154,7 @@ async def test_ask_answers_with_quotes_and_citations_then_feedback(
         [first, second] = await asked_rows(bot)
         assert first.answered
         assert second.answered
+        assert 'newsroom_answers_total{result="answered"} 2\n' in await bot.context.metrics.render()
     assert_no_pings(standin)
 
 
@@ -187,6 +188,7 @@ async def test_out_of_scope_is_declined_and_can_be_suggested_to_editors(
         [row] = await asked_rows(bot)
         assert not row.answered
         assert row.suggested_by == newsroom.reader.id
+        assert 'newsroom_answers_total{result="declined"} 1\n' in await bot.context.metrics.render()
     assert_no_pings(standin)
 
 
