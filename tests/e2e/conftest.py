@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
@@ -37,14 +39,21 @@ class Newsroom:
     reader: Member
 
 
-@pytest.fixture
-async def standin() -> AsyncIterator[DiscordStandIn]:
-    """Serve a Discord stand-in on 127.0.0.1."""
-    async with DiscordStandIn(bot_name="Newsroom") as server:
+@contextlib.asynccontextmanager
+async def served_standin(**options: Any) -> AsyncIterator[DiscordStandIn]:
+    """Serve a stand-in for discord.py; afterwards, fail on unknown routes or stand-in crashes."""
+    async with DiscordStandIn(bot_name="Newsroom", **options) as server:
         with point_discord_py_at(server):
             yield server
         assert not server.unknown_routes, f"the bot called unknown routes: {server.unknown_routes}"
         assert not server.crashes, f"the stand-in crashed: {server.crashes}"
+
+
+@pytest.fixture
+async def standin() -> AsyncIterator[DiscordStandIn]:
+    """Serve a Discord stand-in on 127.0.0.1."""
+    async with served_standin() as server:
+        yield server
 
 
 @pytest.fixture

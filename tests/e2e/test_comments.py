@@ -12,9 +12,9 @@ from bot.app.client import NewsroomBot
 from bot.articles.extracted import ExtractedArticle
 from bot.articles.store import ArticleStore, StoredArticle
 from bot.database import Database
-from tests.e2e.conftest import BotStarter, Newsroom
+from tests.e2e.conftest import BotStarter, Newsroom, served_standin
 from tests.site.wordpress import Post, WordPressSite
-from tests.standin import DiscordStandIn, Message, point_discord_py_at
+from tests.standin import DiscordStandIn, Message
 
 HELD, PUBLISHED, PENDING, FAILED = "🕓", "✅", "⏳", "⚠️"
 
@@ -22,11 +22,8 @@ HELD, PUBLISHED, PENDING, FAILED = "🕓", "✅", "⏳", "⚠️"
 @pytest.fixture
 async def standin() -> AsyncIterator[DiscordStandIn]:
     """A stand-in whose channels take messages quickly (site comments come back in bulk)."""
-    async with DiscordStandIn(bot_name="Newsroom", message_bucket=(50, 1.0)) as server:
-        with point_discord_py_at(server):
-            yield server
-        assert not server.unknown_routes, f"the bot called unknown routes: {server.unknown_routes}"
-        assert not server.crashes, f"the stand-in crashed: {server.crashes}"
+    async with served_standin(message_bucket=(50, 1.0)) as server:
+        yield server
 
 
 @pytest.fixture

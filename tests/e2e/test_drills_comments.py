@@ -28,9 +28,10 @@ from bot.comments.outbox import CommentOutbox
 from bot.comments.records import CommentPolicy
 from bot.database import Database
 from bot.models import Announcement
+from tests.e2e.conftest import served_standin
 from tests.e2e.scale_harness import ShardProcess, start_shard_process
 from tests.site.wordpress import Post, WordPressSite, bare_article
-from tests.standin import Channel, DiscordStandIn, Guild, Member, Message, point_discord_py_at
+from tests.standin import Channel, DiscordStandIn, Guild, Member, Message
 
 POSTGRES_ONLY = pytest.mark.parametrize("backend", ["postgresql"])
 PENDING, HELD = "⏳", "🕓"
@@ -74,11 +75,8 @@ class DownSite(WordPressSite):
 @pytest.fixture
 async def standin() -> AsyncIterator[DiscordStandIn]:
     """A stand-in whose channels take the status reactions of two processes quickly."""
-    async with DiscordStandIn(bot_name="Newsroom", message_bucket=(50, 1.0)) as server:
-        with point_discord_py_at(server):
-            yield server
-        assert not server.unknown_routes, f"the bot called unknown routes: {server.unknown_routes}"
-        assert not server.crashes, f"the stand-in crashed: {server.crashes}"
+    async with served_standin(message_bucket=(50, 1.0)) as server:
+        yield server
 
 
 @pytest.fixture

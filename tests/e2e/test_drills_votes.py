@@ -37,6 +37,7 @@ from sqlalchemy import select
 from bot.database import Database
 from bot.models import PollVote
 from bot.polls.service import PollService
+from tests.e2e.conftest import served_standin
 from tests.e2e.scale_harness import Planet, ShardProcess, set_up_guild, start_shard_process
 from tests.e2e.test_polls import counts_shown, final_results_in, set_deadline
 from tests.standin import (
@@ -46,7 +47,6 @@ from tests.standin import (
     Member,
     Message,
     Permissions,
-    point_discord_py_at,
 )
 
 log = logging.getLogger(__name__)
@@ -70,11 +70,8 @@ async def standin() -> AsyncIterator[DiscordStandIn]:
     loaded 2-core machine delivery alone can take longer than 3 s; what is tested is the count.
     Discord's 3-second window is tested with 200 clicks in test_polls.py.
     """
-    async with DiscordStandIn(bot_name="Newsroom", interaction_deadline=ANSWER_TIMEOUT) as server:
-        with point_discord_py_at(server):
-            yield server
-        assert not server.unknown_routes, f"the bot called unknown routes: {server.unknown_routes}"
-        assert not server.crashes, f"the stand-in crashed: {server.crashes}"
+    async with served_standin(interaction_deadline=ANSWER_TIMEOUT) as server:
+        yield server
 
 
 @dataclass

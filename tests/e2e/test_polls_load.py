@@ -15,19 +15,16 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.app.client import DISCORD_CONNECTIONS
-from tests.e2e.conftest import BotStarter, Newsroom
+from tests.e2e.conftest import BotStarter, Newsroom, served_standin
 from tests.e2e.test_polls import FAST, click_text_of, configure, counts_shown, create_poll
-from tests.standin import DiscordStandIn, point_discord_py_at
+from tests.standin import DiscordStandIn
 
 
 @pytest.fixture
 async def standin() -> AsyncIterator[DiscordStandIn]:
     """Serve a stand-in whose interactions may be answered within 60 s."""
-    async with DiscordStandIn(bot_name="Newsroom", interaction_deadline=60.0) as server:
-        with point_discord_py_at(server):
-            yield server
-        assert not server.unknown_routes, f"the bot called unknown routes: {server.unknown_routes}"
-        assert not server.crashes, f"the stand-in crashed: {server.crashes}"
+    async with served_standin(interaction_deadline=60.0) as server:
+        yield server
 
 
 async def test_a_thousand_members_clicking_at_once_are_all_counted_exactly(

@@ -273,9 +273,13 @@ xmlns:atom="http://www.w3.org/2005/Atom"><channel><title>{self.name}</title>
 
 def bare_article(site: WordPressSite, post: Post) -> ExtractedArticle:
     """Describe a site post as an extracted article with only its title and links."""
-    url = f"{site.url}/{post.slug}/"
+    return titled_article(post.title, f"{site.url}/{post.slug}/")
+
+
+def titled_article(title: str, url: str) -> ExtractedArticle:
+    """Describe an article by its title and address alone (no facts, no body)."""
     return ExtractedArticle(
-        title=post.title,
+        title=title,
         url=url,
         canonical_url=url,
         author=None,

@@ -20,6 +20,7 @@ from bot.comments.service import CommentService, Draft
 from bot.comments.store import RemoteComment, RemoteStatus
 from bot.database import Database
 from bot.models import BridgedComment, CommentDelivery, utcnow
+from tests.site.wordpress import titled_article
 
 POSTGRES_ONLY = pytest.mark.parametrize("backend", ["postgresql"])
 POLICY = CommentPolicy(retry_base_seconds=1.0, retry_max_seconds=60.0, rate_limit=1000)
@@ -28,22 +29,7 @@ MEMBER = 500000000000000001
 
 def story(n: int) -> ExtractedArticle:
     """A bare article (no site is called: claims only read the database)."""
-    url = f"https://news.example.org/story-{n}/"
-    return ExtractedArticle(
-        title=f"Story {n}",
-        url=url,
-        canonical_url=url,
-        author=None,
-        published_at=None,
-        image_url=None,
-        summary=None,
-        category=None,
-        site_name=None,
-        key_facts=(),
-        outlook=(),
-        reader_questions=(),
-        body_text="",
-    )
+    return titled_article(f"Story {n}", f"https://news.example.org/story-{n}/")
 
 
 @dataclass
