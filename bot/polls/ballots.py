@@ -96,8 +96,6 @@ class BallotBox:
         clock: Callable[[], datetime],
         snapshot: Callable[[Mapping[str, Any], tuple[str, ...]], Any],
     ) -> None:
-        self._backend = backend
-        self._dialect = postgresql if backend == "postgresql" else sqlite
         self._writing = writing
         self._clock = clock
         self._snapshot = snapshot
@@ -106,7 +104,8 @@ class BallotBox:
         self._in_flight = 0
         self._last_batch = float("-inf")
         self._labels: dict[int, tuple[str, ...]] = {}  # options never change once created
-        self._statements = _Statements(self._dialect, locking=backend == "postgresql")
+        postgres = backend == "postgresql"
+        self._statements = _Statements(postgresql if postgres else sqlite, locking=postgres)
         self.batches = 0
 
     @property
@@ -179,12 +178,12 @@ class BallotBox:
 
     async def _load_polls(self, session: AsyncSession, operations: list[Operation]) -> dict:
         """Load the polls the batch is about, keyed by id and ("message", message id)."""
-        ids = [op.poll_id for op in operations if not isinstance(op, MirrorVote)]
-        messages = [op.message_id for op in operations if isinstance(op, MirrorVote)]
+        ids = {op.poll_id for op in operations if not isinstance(op, MirrorVote)}
+        messages = {op.message_id for op in operations if isinstance(op, MirrorVote)}
         connection = await session.connection()
         rows = (
             await connection.execute(
-                self._statements.polls, {"ids": sorted(set(ids)), "messages": sorted(set(messages))}
+                self._statements.polls, {"ids": sorted(ids), "messages": sorted(messages)}
             )
         ).mappings()
         found = {row["id"]: row for row in rows}

@@ -7,7 +7,7 @@ import contextlib
 import enum
 import logging
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -86,29 +86,12 @@ class PollRecord:
     @classmethod
     def from_row(cls, row: Poll) -> PollRecord:
         """Snapshot a row whose options are loaded."""
+        columns = {name: getattr(row, name) for name in (*_COLUMNS, "kind", "status")}
+        record = cls.from_columns(columns, tuple(option.label for option in row.options))
         finals = [option.final_count for option in row.options]
-        return cls(
-            id=row.id,
-            guild_id=row.guild_id,
-            channel_id=row.channel_id,
-            message_id=row.message_id,
-            results_channel_id=row.results_channel_id,
-            results_message_id=row.results_message_id,
-            article_id=row.article_id,
-            source=row.source,
-            question=row.question,
-            options=tuple(option.label for option in row.options),
-            kind=PollKind(row.kind),
-            anonymous=row.anonymous,
-            multiple=row.multiple,
-            hide_results=row.hide_results,
-            status=PollStatus(row.status),
-            created_by=row.created_by,
-            created_at=row.created_at,
-            closes_at=row.closes_at,
-            closed_at=row.closed_at,
-            final_counts=None if None in finals else tuple(int(c or 0) for c in finals),
-        )
+        if None in finals:
+            return record
+        return replace(record, final_counts=tuple(int(c or 0) for c in finals))
 
 
 _COLUMNS = [
